@@ -1,0 +1,334 @@
+//! The canonical machine: the scheduler fold (canonical-protocol §5) driving the wallet (§6).
+//! Pure: no I/O, no clock, no randomness. Equal input histories give equal bytes everywhere.
+
+use super::batch::Batch;
+use super::fee::{MAX_EXPONENT, fee_to_linear};
+use super::input::Input;
+use super::recovery::{PreparedInput, input_domain, prepare_lazy, recover_op_signer};
+use super::scheduler::{BatchRejection, GateVerdict, SchedulerConfig, batch_gates, is_overdue};
+use super::snapshot::{encode_state, state_sha256};
+use super::wallet::{Wallet, WalletConfig};
+use alloy::primitives::Address;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// A direct input waiting in the fridge for a frame's safe block or the backstop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FridgeEntry {
+    pub sender: Address,
+    pub payload: Vec<u8>,
+    pub inclusion_block: u64,
+}
+
+/// Why the canonical machine stopped. An honest machine cannot get past this input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// An op reached the fee computation in a frame priced above [`MAX_EXPONENT`].
+    FeeExponentTooLarge {
+        batch_nonce: u64,
+        frame: usize,
+        op: usize,
+        fee_price: u16,
+    },
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::FeeExponentTooLarge {
+                batch_nonce,
+                frame,
+                op,
+                fee_price,
+            } => write!(
+                f,
+                "batch {batch_nonce} frame {frame} op {op}: fee_price {fee_price} exceeds the \
+                 maximum exponent {MAX_EXPONENT}"
+            ),
+        }
+    }
+}
+
+/// Where and why the machine stopped (becomes `canonical_machine_dead`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineStop {
+    pub input_index: u64,
+    pub block: u64,
+    pub reason: StopReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdvanceError {
+    #[error("canonical machine stopped at input {} (block {}): {}", .0.input_index, .0.block, .0.reason)]
+    Stopped(MachineStop),
+    /// A caller bug or a broken L1 view, never a verdict: inputs must arrive gap-free.
+    #[error("input {found} was fed where input {expected} was expected")]
+    OutOfSequence { expected: u64, found: u64 },
+    /// A caller bug or a broken L1 view: inputs must arrive in L1 order.
+    #[error("input {index} at block {block} arrived after block {last}")]
+    BlockRegressed { index: u64, block: u64, last: u64 },
+}
+
+/// What one input did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvanceReport {
+    /// Direct inputs executed by the backstop before this input was looked at.
+    pub backstop_executed: u64,
+    pub outcome: InputOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputOutcome {
+    /// A direct input, now in the fridge.
+    Queued,
+    Rejected(BatchRejection),
+    Stale {
+        nonce: u64,
+        age_blocks: u64,
+    },
+    Accepted {
+        nonce: u64,
+        executed_ops: u64,
+        skipped_ops: u64,
+        directs_drained: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    pub scheduler: SchedulerConfig,
+    pub wallet: Wallet,
+    pub fridge: VecDeque<FridgeEntry>,
+    pub next_expected_batch_nonce: u64,
+    /// L1 inputs folded so far, which is also the index of the next one.
+    pub inputs_processed: u64,
+    /// The L1 block this state is valid at (the last input's block, or later if advanced).
+    pub last_processed_block: u64,
+    stopped: Option<MachineStop>,
+}
+
+impl Machine {
+    /// The empty genesis machine.
+    pub fn genesis(scheduler: SchedulerConfig, wallet: WalletConfig) -> Self {
+        Self {
+            scheduler,
+            wallet: Wallet::new(wallet),
+            fridge: VecDeque::new(),
+            next_expected_batch_nonce: 0,
+            inputs_processed: 0,
+            last_processed_block: 0,
+            stopped: None,
+        }
+    }
+
+    /// Rebuilds a live machine from its parts (used by the checkpoint decoder).
+    pub fn from_parts(
+        scheduler: SchedulerConfig,
+        wallet: Wallet,
+        fridge: VecDeque<FridgeEntry>,
+        next_expected_batch_nonce: u64,
+        inputs_processed: u64,
+        last_processed_block: u64,
+    ) -> Self {
+        Self {
+            scheduler,
+            wallet,
+            fridge,
+            next_expected_batch_nonce,
+            inputs_processed,
+            last_processed_block,
+            stopped: None,
+        }
+    }
+
+    pub fn stopped(&self) -> Option<&MachineStop> {
+        self.stopped.as_ref()
+    }
+
+    /// The canonical state bytes (canonical-protocol §7).
+    pub fn state_bytes(&self) -> Vec<u8> {
+        encode_state(&self.wallet)
+    }
+
+    pub fn state_sha256(&self) -> [u8; 32] {
+        state_sha256(&self.state_bytes())
+    }
+
+    /// Records that L1 was scanned through `block` with no further input (no state effect: the
+    /// backstop only runs when a later input arrives).
+    pub fn advance_to_block(&mut self, block: u64) {
+        self.last_processed_block = self.last_processed_block.max(block);
+    }
+
+    /// Folds one input, recovering signers as it goes.
+    pub fn advance(&mut self, input: &Input) -> Result<AdvanceReport, AdvanceError> {
+        let prepared = prepare_lazy(self.scheduler.batch_submitter, input);
+        self.apply(input, prepared)
+    }
+
+    /// Folds one input whose batch was decoded (and perhaps its signers recovered) ahead.
+    pub fn apply(
+        &mut self,
+        input: &Input,
+        prepared: PreparedInput,
+    ) -> Result<AdvanceReport, AdvanceError> {
+        if let Some(stop) = &self.stopped {
+            return Err(AdvanceError::Stopped(stop.clone()));
+        }
+        if input.index != self.inputs_processed {
+            return Err(AdvanceError::OutOfSequence {
+                expected: self.inputs_processed,
+                found: input.index,
+            });
+        }
+        if input.block_number < self.last_processed_block {
+            return Err(AdvanceError::BlockRegressed {
+                index: input.index,
+                block: input.block_number,
+                last: self.last_processed_block,
+            });
+        }
+        let inclusion_block = input.block_number;
+        let backstop_executed = self.run_backstop(inclusion_block);
+        let outcome = match prepared.batch {
+            None => {
+                self.fridge.push_back(FridgeEntry {
+                    sender: input.sender,
+                    payload: input.payload.clone(),
+                    inclusion_block,
+                });
+                Ok(InputOutcome::Queued)
+            }
+            Some(Err(e)) => Ok(InputOutcome::Rejected(BatchRejection::Undecodable(e))),
+            Some(Ok(batch)) => self.fold_batch(input, &batch, prepared.signers),
+        };
+        let outcome = outcome.map_err(|reason| {
+            let stop = MachineStop {
+                input_index: input.index,
+                block: inclusion_block,
+                reason,
+            };
+            self.stopped = Some(stop.clone());
+            AdvanceError::Stopped(stop)
+        })?;
+        self.inputs_processed += 1;
+        self.last_processed_block = inclusion_block;
+        Ok(AdvanceReport {
+            backstop_executed,
+            outcome,
+        })
+    }
+
+    /// Step 1: execute every fridge entry that is overdue relative to the new input.
+    fn run_backstop(&mut self, inclusion_block: u64) -> u64 {
+        let mut executed = 0;
+        while let Some(front) = self.fridge.front() {
+            if !is_overdue(
+                inclusion_block,
+                front.inclusion_block,
+                self.scheduler.max_wait_blocks,
+            ) {
+                break;
+            }
+            self.execute_front_direct();
+            executed += 1;
+        }
+        executed
+    }
+
+    fn execute_front_direct(&mut self) {
+        if let Some(entry) = self.fridge.pop_front() {
+            self.wallet
+                .execute_direct(entry.sender, &entry.payload, entry.inclusion_block);
+        }
+    }
+
+    /// Gates b–e, then gate f. `Err` is a machine stop.
+    fn fold_batch(
+        &mut self,
+        input: &Input,
+        batch: &Batch,
+        signers: Option<super::recovery::Signers>,
+    ) -> Result<InputOutcome, StopReason> {
+        let batch = match batch_gates(
+            batch,
+            input.block_number,
+            self.next_expected_batch_nonce,
+            self.scheduler.max_wait_blocks,
+        ) {
+            GateVerdict::Rejected(rejection) => return Ok(InputOutcome::Rejected(rejection)),
+            GateVerdict::Stale { nonce, age_blocks } => {
+                return Ok(InputOutcome::Stale { nonce, age_blocks });
+            }
+            GateVerdict::AcceptedEmpty { nonce } => {
+                self.next_expected_batch_nonce += 1;
+                return Ok(InputOutcome::Accepted {
+                    nonce,
+                    executed_ops: 0,
+                    skipped_ops: 0,
+                    directs_drained: 0,
+                });
+            }
+            GateVerdict::Execute(batch) => batch,
+        };
+
+        let domain = input_domain(input);
+        let (mut executed_ops, mut skipped_ops, mut directs_drained) = (0u64, 0u64, 0u64);
+        for (frame_index, frame) in batch.frames.iter().enumerate() {
+            while self
+                .fridge
+                .front()
+                .is_some_and(|front| front.inclusion_block <= frame.safe_block)
+            {
+                self.execute_front_direct();
+                directs_drained += 1;
+            }
+            for (op_index, op) in frame.user_ops.iter().enumerate() {
+                // (1) the signer, recovered ahead or now.
+                let signer = signers
+                    .as_ref()
+                    .and_then(|s| s.get(frame_index)?.get(op_index).copied())
+                    .unwrap_or_else(|| recover_op_signer(&domain, op));
+                let Ok(sender) = signer else {
+                    skipped_ops += 1;
+                    continue;
+                };
+                // (2) the op must accept the frame's price (exponent comparison).
+                // (3) the op must carry the sender's current nonce.
+                // (4) a u32::MAX nonce could never be incremented, so it never executes.
+                if op.max_fee < frame.fee_price
+                    || op.nonce != self.wallet.nonce(&sender)
+                    || op.nonce == u32::MAX
+                {
+                    skipped_ops += 1;
+                    continue;
+                }
+                // (5) pricing: an honest machine cannot price above MAX_EXPONENT and stops here.
+                let fee = fee_to_linear(frame.fee_price).map_err(|_| {
+                    StopReason::FeeExponentTooLarge {
+                        batch_nonce: batch.nonce,
+                        frame: frame_index,
+                        op: op_index,
+                        fee_price: frame.fee_price,
+                    }
+                })?;
+                // (6) the sender must be able to pay the fee.
+                if self.wallet.balance(&sender) < fee {
+                    skipped_ops += 1;
+                    continue;
+                }
+                // (7)
+                self.wallet
+                    .execute_op(sender, &op.data, fee, frame.safe_block);
+                executed_ops += 1;
+            }
+        }
+        self.next_expected_batch_nonce += 1;
+        Ok(InputOutcome::Accepted {
+            nonce: batch.nonce,
+            executed_ops,
+            skipped_ops,
+            directs_drained,
+        })
+    }
+}

@@ -1,0 +1,175 @@
+//! NDJSON events on stderr (operator-contract §3): one JSON object per line with `ts`, `level`,
+//! `cmd` and `event`, or a human-readable line with `--log-format text`.
+
+use crate::timefmt::rfc3339_millis;
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// The event sink of one run.
+#[derive(Debug, Clone)]
+pub struct Events {
+    cmd: String,
+    format: LogFormat,
+}
+
+impl Events {
+    pub fn new(cmd: impl Into<String>, format: LogFormat) -> Self {
+        Self {
+            cmd: cmd.into(),
+            format,
+        }
+    }
+
+    pub fn cmd(&self) -> &str {
+        &self.cmd
+    }
+
+    /// Emits one event; `fields` must be a JSON object (anything else is wrapped as `value`).
+    pub fn emit(&self, level: Level, event: &str, fields: Value) {
+        let line = self.render(level, event, fields, SystemTime::now());
+        // A closed or full stderr must not turn a finished run into a failure.
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(line.as_bytes());
+        let _ = stderr.flush();
+    }
+
+    pub fn info(&self, event: &str, fields: Value) {
+        self.emit(Level::Info, event, fields);
+    }
+
+    pub fn warn(&self, event: &str, fields: Value) {
+        self.emit(Level::Warn, event, fields);
+    }
+
+    pub fn error(&self, event: &str, fields: Value) {
+        self.emit(Level::Error, event, fields);
+    }
+
+    fn render(&self, level: Level, event: &str, fields: Value, now: SystemTime) -> String {
+        let fields = match fields {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            other => Map::from_iter([("value".to_string(), other)]),
+        };
+        let ts = rfc3339_millis(now);
+        match self.format {
+            LogFormat::Json => {
+                let mut object = Map::new();
+                object.insert("ts".into(), Value::String(ts));
+                object.insert("level".into(), Value::String(level.as_str().into()));
+                object.insert("cmd".into(), Value::String(self.cmd.clone()));
+                object.insert("event".into(), Value::String(event.into()));
+                for (key, value) in fields {
+                    // The envelope's keys are reserved; a colliding field keeps its value under
+                    // a prefixed name instead of silently replacing the envelope.
+                    let key = if matches!(key.as_str(), "ts" | "level" | "cmd" | "event") {
+                        format!("field_{key}")
+                    } else {
+                        key
+                    };
+                    object.insert(key, value);
+                }
+                let mut line = Value::Object(object).to_string();
+                line.push('\n');
+                line
+            }
+            LogFormat::Text => {
+                let mut line = format!("{ts} {:<5} {} {event}", level.as_str(), self.cmd);
+                for (key, value) in fields {
+                    match value {
+                        Value::String(s) => line.push_str(&format!(" {key}={s:?}")),
+                        other => line.push_str(&format!(" {key}={other}")),
+                    }
+                }
+                line.push('\n');
+                line
+            }
+        }
+    }
+}
+
+/// Shows an endpoint as `scheme://host[:port]` only: credentials may sit in the user info, the
+/// path (API keys) or the query, so everything but scheme, host and port is dropped.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparseable-url>".to_string();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let scheme_ok = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok || host_port.is_empty() {
+        return "<unparseable-url>".to_string();
+    }
+    format!("{}://{}", scheme.to_ascii_lowercase(), host_port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_lines_carry_the_envelope() {
+        let events = Events::new("inspect", LogFormat::Json);
+        let line = events.render(
+            Level::Info,
+            "exit",
+            json!({"code": 0, "cmd": "spoof"}),
+            std::time::UNIX_EPOCH,
+        );
+        assert!(line.ends_with('\n'));
+        let value: Value = serde_json::from_str(line.trim_end()).unwrap();
+        assert_eq!(value["ts"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(value["level"], "info");
+        assert_eq!(value["cmd"], "inspect");
+        assert_eq!(value["event"], "exit");
+        assert_eq!(value["code"], 0);
+        assert_eq!(value["field_cmd"], "spoof");
+    }
+
+    #[test]
+    fn redaction_keeps_scheme_host_and_port_only() {
+        assert_eq!(
+            redact_url("https://user:secret@rpc.example.com:8545/v3/KEY123?apikey=zzz#frag"),
+            "https://rpc.example.com:8545"
+        );
+        assert_eq!(
+            redact_url("https://mainnet.infura.io/v3/0123456789abcdef"),
+            "https://mainnet.infura.io"
+        );
+        assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(redact_url("HTTP://[::1]:8545/x"), "http://[::1]:8545");
+        assert_eq!(redact_url("wss://h?token=abc"), "wss://h");
+        assert_eq!(redact_url("not a url with secret"), "<unparseable-url>");
+        assert_eq!(redact_url("https://@/path"), "<unparseable-url>");
+    }
+}

@@ -1,0 +1,11 @@
+//! warden: guards the L1 side of a Cartesi application rollup run by a centralised sequencer.
+//! The binary's entry point is `src/main.rs`; this library holds everything it calls so tests and
+//! benchmarks can reach the same code.
+
+pub mod canonical;
+pub mod cli;
+pub mod commands;
+pub mod events;
+pub mod exit;
+pub mod outcome;
+pub mod timefmt;

@@ -1,0 +1,155 @@
+//! warden's entry point. `main` parses, runs one subcommand, and is the only place that turns a
+//! typed outcome into an exit code and the run's single `exit` event.
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use serde_json::json;
+use std::io::IsTerminal;
+use std::panic::AssertUnwindSafe;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+use warden::cli::{Cli, Command};
+use warden::commands;
+use warden::events::{Events, Level, LogFormat};
+use warden::exit;
+use warden::outcome::{Done, Stop};
+
+/// The last panic's message and location, recorded by the hook so it can become an event.
+static PANIC_MESSAGE: Mutex<Option<String>> = Mutex::new(None);
+
+fn main() -> ExitCode {
+    // The default hook prints free text to stderr, which would break the NDJSON contract.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic payload".to_string());
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut slot) = PANIC_MESSAGE.lock() {
+            *slot = Some(format!("{payload}{location}"));
+        }
+    }));
+    let code = run();
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn default_format() -> LogFormat {
+    if std::io::stderr().is_terminal() {
+        LogFormat::Text
+    } else {
+        LogFormat::Json
+    }
+}
+
+fn run() -> i32 {
+    let started = Instant::now();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return report_usage_error(error, started),
+    };
+    let events = Events::new(cli.command.name(), cli.log_format.unwrap_or_else(default_format));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| try_main(&cli, &events)))
+        .unwrap_or_else(|_| {
+            let message = PANIC_MESSAGE
+                .lock()
+                .ok()
+                .and_then(|mut slot| slot.take())
+                .unwrap_or_else(|| "unknown".to_string());
+            events.error("panic", json!({ "message": message }));
+            Err(Stop::internal(format!(
+                "warden panicked ({message}); this is a bug: nothing was committed after the last \
+                 head flip, re-run the command, and report this event"
+            )))
+        });
+    report_exit(&events, result, started)
+}
+
+/// Runs one subcommand. Each arm calls the one documented entry of that mode.
+fn try_main(cli: &Cli, _events: &Events) -> Result<Done, Stop> {
+    match &cli.command {
+        Command::Inspect(args) => commands::inspect::run(args),
+    }
+}
+
+/// `--help` and `--version` print to stdout and exit 0 without events; every other parse failure
+/// is a usage error, exit 1 (clap's own 2 is reserved for verdicts).
+fn report_usage_error(error: clap::Error, started: Instant) -> i32 {
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return exit::SUCCESS;
+    }
+    let format = std::env::var("WARDEN_LOG_FORMAT")
+        .ok()
+        .and_then(|v| match v.as_str() {
+            "json" => Some(LogFormat::Json),
+            "text" => Some(LogFormat::Text),
+            _ => None,
+        })
+        .unwrap_or_else(default_format);
+    let events = Events::new("warden", format);
+    let message = format!(
+        "{}; run `warden --help` for usage",
+        error.render().to_string().trim_end()
+    );
+    report_exit(&events, Err(Stop::operator(message)), started)
+}
+
+fn report_exit(events: &Events, result: Result<Done, Stop>, started: Instant) -> i32 {
+    let duration_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(done) => {
+            events.info(
+                "exit",
+                json!({
+                    "code": exit::SUCCESS,
+                    "outcome": done.outcome,
+                    "message": done.message,
+                    "duration_ms": duration_ms,
+                }),
+            );
+            exit::SUCCESS
+        }
+        Err(Stop::NotDone {
+            class,
+            outcome,
+            message,
+        }) => {
+            events.emit(
+                Level::Error,
+                "exit",
+                json!({
+                    "code": exit::NOT_DONE,
+                    "outcome": outcome,
+                    "class": class.as_str(),
+                    "message": message,
+                    "duration_ms": duration_ms,
+                }),
+            );
+            exit::NOT_DONE
+        }
+        Err(Stop::Verdict {
+            kind,
+            outcome,
+            message,
+        }) => {
+            events.emit(
+                Level::Error,
+                "exit",
+                json!({
+                    "code": exit::VERDICT,
+                    "outcome": outcome,
+                    "kind": kind,
+                    "message": message,
+                    "duration_ms": duration_ms,
+                }),
+            );
+            exit::VERDICT
+        }
+    }
+}
