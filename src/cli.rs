@@ -8,7 +8,9 @@ pub const GIT_COMMIT: Option<&str> = option_env!("WARDEN_GIT_COMMIT");
 
 pub fn long_version() -> &'static str {
     match GIT_COMMIT {
-        Some(commit) => Box::leak(format!("{} (commit {commit})", env!("CARGO_PKG_VERSION")).into_boxed_str()),
+        Some(commit) => {
+            Box::leak(format!("{} (commit {commit})", env!("CARGO_PKG_VERSION")).into_boxed_str())
+        }
         None => env!("CARGO_PKG_VERSION"),
     }
 }
@@ -93,7 +95,9 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
         .or_else(|| text.strip_prefix("0X"))
         .ok_or_else(|| format!("{text:?} is not an address: it must start with 0x"))?;
     if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{text:?} is not an address: expected 0x and 40 hex digits"));
+        return Err(format!(
+            "{text:?} is not an address: expected 0x and 40 hex digits"
+        ));
     }
     let has_upper = hex.chars().any(|c| c.is_ascii_uppercase());
     let has_lower = hex.chars().any(|c| c.is_ascii_lowercase());

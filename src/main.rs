@@ -53,7 +53,10 @@ fn run() -> i32 {
         Ok(cli) => cli,
         Err(error) => return report_usage_error(error, started),
     };
-    let events = Events::new(cli.command.name(), cli.log_format.unwrap_or_else(default_format));
+    let events = Events::new(
+        cli.command.name(),
+        cli.log_format.unwrap_or_else(default_format),
+    );
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| try_main(&cli, &events)))
         .unwrap_or_else(|_| {
             let message = PANIC_MESSAGE
@@ -80,7 +83,10 @@ fn try_main(cli: &Cli, _events: &Events) -> Result<Done, Stop> {
 /// `--help` and `--version` print to stdout and exit 0 without events; every other parse failure
 /// is a usage error, exit 1 (clap's own 2 is reserved for verdicts).
 fn report_usage_error(error: clap::Error, started: Instant) -> i32 {
-    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         let _ = error.print();
         return exit::SUCCESS;
     }

@@ -19,7 +19,10 @@ pub fn rfc3339_millis(time: SystemTime) -> String {
 
 /// `YYYYMMDDTHHMMSSZ`, the stamp of archive and incident directory names.
 pub fn compact_stamp(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
     format!(

@@ -114,12 +114,25 @@ fn malformed_inputs_exit_1_with_a_located_message() {
     let mut batch = std::fs::read(fixture("canonical/batch_166.ssz")).unwrap();
     batch[16] = 15; // the frame's user_ops offset
     let out = warden()
-        .args(["inspect", "batch", "-", "--encoding", "raw", "--chain-id", "1", "--app", APP])
+        .args([
+            "inspect",
+            "batch",
+            "-",
+            "--encoding",
+            "raw",
+            "--chain-id",
+            "1",
+            "--app",
+            APP,
+        ])
         .write_stdin(batch)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let message = exit_event(&out.stderr)["message"].as_str().unwrap().to_string();
+    let message = exit_event(&out.stderr)["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(message.contains("batch.frames[0]"), "{message}");
     assert!(message.contains("offset 15"), "{message}");
 

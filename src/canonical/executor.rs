@@ -6,17 +6,44 @@
 use super::codec::{CodecError, encode_machine};
 use super::input::Input;
 use super::machine::{AdvanceError, AdvanceReport, Machine, MachineStop};
-use super::recovery::prepare_window_parallel;
+use super::recovery::{PreparedInput, prepare_lazy, prepare_window_parallel};
 use super::snapshot::state_sha256;
+
+/// What folding a window did: one report per folded input, then the error that stopped it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WindowOutcome {
+    pub reports: Vec<AdvanceReport>,
+    pub error: Option<AdvanceError>,
+}
+
+impl WindowOutcome {
+    pub fn into_result(self) -> Result<Vec<AdvanceReport>, AdvanceError> {
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok(self.reports),
+        }
+    }
+}
 
 pub trait Executor {
     /// Folds the next input in L1 order.
     fn advance(&mut self, input: &Input) -> Result<AdvanceReport, AdvanceError>;
 
     /// Folds consecutive inputs; implementations may do state-independent work for the whole
-    /// window at once, with results identical to calling `advance` for each.
-    fn advance_window(&mut self, inputs: &[Input]) -> Result<Vec<AdvanceReport>, AdvanceError> {
-        inputs.iter().map(|input| self.advance(input)).collect()
+    /// window at once, with results identical to calling `advance` for each. Returns the reports
+    /// of the inputs folded and, if one failed, its error (nothing after it is folded).
+    fn advance_window(&mut self, inputs: &[Input]) -> WindowOutcome {
+        let mut outcome = WindowOutcome::default();
+        for input in inputs {
+            match self.advance(input) {
+                Ok(report) => outcome.reports.push(report),
+                Err(error) => {
+                    outcome.error = Some(error);
+                    break;
+                }
+            }
+        }
+        outcome
     }
 
     /// Records that L1 was scanned through `block`.
@@ -59,21 +86,62 @@ impl NativeExecutor {
     }
 }
 
+/// Inputs per pipeline stage: large enough to amortise the pool's fork/join, small enough that
+/// the first stage (which cannot overlap) is short.
+const PIPELINE_CHUNK: usize = 16;
+
+fn apply_all(
+    machine: &mut Machine,
+    inputs: &[Input],
+    prepared: Vec<PreparedInput>,
+    reports: &mut Vec<AdvanceReport>,
+) -> Result<(), AdvanceError> {
+    for (input, prepared) in inputs.iter().zip(prepared) {
+        reports.push(machine.apply(input, prepared)?);
+    }
+    Ok(())
+}
+
 impl Executor for NativeExecutor {
     fn advance(&mut self, input: &Input) -> Result<AdvanceReport, AdvanceError> {
         self.machine.advance(input)
     }
 
-    fn advance_window(&mut self, inputs: &[Input]) -> Result<Vec<AdvanceReport>, AdvanceError> {
+    fn advance_window(&mut self, inputs: &[Input]) -> WindowOutcome {
+        let submitter = self.machine.scheduler.batch_submitter;
+        let mut outcome = WindowOutcome::default();
         if !self.parallel {
-            return inputs.iter().map(|i| self.machine.advance(i)).collect();
+            for input in inputs {
+                match self.machine.apply(input, prepare_lazy(submitter, input)) {
+                    Ok(report) => outcome.reports.push(report),
+                    Err(error) => {
+                        outcome.error = Some(error);
+                        break;
+                    }
+                }
+            }
+            return outcome;
         }
-        let prepared = prepare_window_parallel(self.machine.scheduler.batch_submitter, inputs);
-        inputs
-            .iter()
-            .zip(prepared)
-            .map(|(input, prepared)| self.machine.apply(input, prepared))
-            .collect()
+        // Pipeline: while this thread applies chunk k in order, the pool recovers the signers of
+        // chunk k + 1, so the sequential part overlaps the parallel part.
+        let mut chunks = inputs.chunks(PIPELINE_CHUNK);
+        let mut current = chunks
+            .next()
+            .map(|chunk| (chunk, prepare_window_parallel(submitter, chunk)));
+        while let Some((chunk, prepared)) = current.take() {
+            let next_chunk = chunks.next();
+            let machine = &mut self.machine;
+            let (next_prepared, applied) = rayon::join(
+                || next_chunk.map(|c| prepare_window_parallel(submitter, c)),
+                || apply_all(machine, chunk, prepared, &mut outcome.reports),
+            );
+            if let Err(error) = applied {
+                outcome.error = Some(error);
+                break;
+            }
+            current = next_chunk.zip(next_prepared);
+        }
+        outcome
     }
 
     fn advance_to_block(&mut self, block: u64) {

@@ -18,7 +18,7 @@ pub mod ssz_error;
 pub mod testkit;
 pub mod wallet;
 
-pub use executor::{Executor, NativeExecutor};
+pub use executor::{Executor, NativeExecutor, WindowOutcome};
 pub use input::Input;
 pub use machine::{AdvanceError, AdvanceReport, InputOutcome, Machine, MachineStop, StopReason};
 pub use scheduler::SchedulerConfig;

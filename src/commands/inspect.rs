@@ -7,7 +7,9 @@ use crate::canonical::eip712::domain_separator;
 use crate::canonical::fee::{MAX_EXPONENT, fee_to_linear};
 use crate::canonical::method::Method;
 use crate::canonical::recovery::recover_op_signer;
-use crate::canonical::snapshot::{DecodedState, decode_legacy_state_v1, decode_state, state_sha256};
+use crate::canonical::snapshot::{
+    DecodedState, decode_legacy_state_v1, decode_state, state_sha256,
+};
 use crate::cli::{InputEncoding, InspectArgs, InspectWhat};
 use crate::outcome::{Done, Stop};
 use alloy::primitives::{Address, U256, keccak256};

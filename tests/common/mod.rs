@@ -55,5 +55,7 @@ pub fn exit_event(stderr: &[u8]) -> serde_json::Value {
 }
 
 pub fn fixture(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
 }
