@@ -166,3 +166,65 @@ pub fn decode_machine(bytes: &[u8]) -> Result<Machine, CodecError> {
         body.last_processed_block,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::wallet::WalletConfig;
+    use alloy::primitives::U256;
+
+    fn pinned_machine() -> Machine {
+        let mut machine = Machine::genesis(
+            SchedulerConfig {
+                batch_submitter: Address::repeat_byte(0x5b),
+                max_wait_blocks: 1200,
+            },
+            WalletConfig {
+                erc20_portal: Address::repeat_byte(0x50),
+                supported_token: Address::repeat_byte(0x70),
+                fee_recipient: Address::repeat_byte(0x5b),
+            },
+        );
+        machine
+            .wallet
+            .credit(Address::repeat_byte(1), U256::from(12345u64));
+        machine.wallet.nonces.insert(Address::repeat_byte(1), 3);
+        machine.wallet.executed_input_count = 4;
+        machine.wallet.last_executed_safe_block = 90;
+        machine.fridge.push_back(FridgeEntry {
+            sender: Address::repeat_byte(2),
+            payload: vec![9, 8, 7],
+            inclusion_block: 95,
+        });
+        machine.next_expected_batch_nonce = 2;
+        machine.inputs_processed = 6;
+        machine.last_processed_block = 100;
+        machine
+    }
+
+    /// Schema guard: if this digest changes, the checkpoint layout changed. Bump
+    /// MACHINE_FORMAT_VERSION (and keep a decoder for the old version) before updating the pin.
+    #[test]
+    fn machine_format_v1_bytes_are_pinned() {
+        let bytes = encode_machine(&pinned_machine()).unwrap();
+        assert_eq!(MACHINE_FORMAT_VERSION, 1);
+        assert_eq!(
+            hex::encode(crate::canonical::snapshot::state_sha256(&bytes)),
+            PINNED_V1_SHA256,
+            "machine.bin layout changed without a format version bump"
+        );
+        assert_eq!(decode_machine(&bytes).unwrap(), pinned_machine());
+    }
+
+    const PINNED_V1_SHA256: &str =
+        "643b39f40f0063ccc6d37d9c01651b937f625d9552fcf8e127e21313b730e997";
+
+    #[test]
+    fn unknown_version_is_refused_with_advice() {
+        let bytes = encode_machine(&pinned_machine()).unwrap();
+        let text = String::from_utf8_lossy(&bytes).replacen("\"version\":1", "\"version\":2", 1);
+        let err = decode_machine(text.as_bytes()).unwrap_err();
+        assert_eq!(err, CodecError::UnsupportedVersion { found: 2 });
+        assert!(err.to_string().contains("warden"));
+    }
+}
