@@ -3,6 +3,7 @@
 use crate::events::LogFormat;
 use alloy::primitives::Address;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
 pub const GIT_COMMIT: Option<&str> = option_env!("WARDEN_GIT_COMMIT");
 
@@ -27,16 +28,81 @@ pub fn long_version() -> &'static str {
                   are NDJSON on stderr."
 )]
 pub struct Cli {
-    /// Event format on stderr (default: text on a terminal, json otherwise).
-    #[arg(long, global = true, env = "WARDEN_LOG_FORMAT", value_enum)]
-    pub log_format: Option<LogFormat>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Flags shared by the subcommands that need them (operator-contract §8). URLs are plain strings
+/// here and validated later, so clap never echoes a credential-bearing URL in an error.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Event format on stderr (default: text on a terminal, json otherwise).
+    #[arg(long, global = true, env = "WARDEN_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// The state directory (created by `init`).
+    #[arg(long, global = true, env = "WARDEN_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable).
+    /// Never persisted or logged beyond scheme://host[:port].
+    #[arg(
+        long = "l1-rpc-url",
+        global = true,
+        env = "WARDEN_L1_RPC_URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub l1_rpc_urls: Vec<String>,
+
+    /// Sequencer base URL (pinned by `init`; this overrides it for one run).
+    #[arg(
+        long,
+        global = true,
+        env = "WARDEN_SEQUENCER_URL",
+        hide_env_values = true
+    )]
+    pub sequencer_url: Option<String>,
+
+    /// Write this run's metrics here instead of the state directory's file.
+    #[arg(long, global = true, env = "WARDEN_METRICS_FILE")]
+    pub metrics_file: Option<PathBuf>,
+
+    /// Allow plain http:// to hosts other than loopback.
+    #[arg(
+        long,
+        global = true,
+        env = "WARDEN_ALLOW_INSECURE_RPC",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        default_value_t = false,
+        num_args = 0,
+        default_missing_value = "true"
+    )]
+    pub allow_insecure_rpc: bool,
+}
+
+impl GlobalArgs {
+    pub fn require_state_dir(&self) -> Result<crate::state::StateDir, crate::outcome::Stop> {
+        self.state_dir
+            .as_ref()
+            .map(crate::state::StateDir::new)
+            .ok_or_else(|| {
+                crate::outcome::Stop::operator(
+                    "no state directory given: pass --state-dir DIR or set WARDEN_STATE_DIR",
+                )
+            })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print a read-only JSON report of the state directory (takes no lock).
+    Status,
+    /// Diagnose and repair (mutating verbs print their plan and need --yes).
+    Recover(RecoverArgs),
     /// Decode a state file or a batch file into JSON (needs no state directory).
     Inspect(InspectArgs),
 }
@@ -45,9 +111,27 @@ impl Command {
     /// The `cmd` field of every event of the run.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::Status => "status",
+            Command::Recover(_) => "recover",
             Command::Inspect(_) => "inspect",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    #[command(subcommand)]
+    pub verb: RecoverVerb,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecoverVerb {
+    /// Roll a corrupt or torn head back to the newest intact checkpoint.
+    Repair {
+        /// Act on the printed plan (without it, nothing changes).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +198,50 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
     Ok(address)
 }
 
+/// Checks an endpoint before any network call: http(s) only, and plain http only to loopback
+/// unless `allow_insecure`. Errors show the redacted URL only.
+pub fn validate_endpoint(
+    what: &str,
+    url: &str,
+    allow_insecure: bool,
+) -> Result<crate::secret::SecretUrl, String> {
+    let secret = crate::secret::SecretUrl::new(url.trim());
+    let shown = secret.redacted();
+    let Some((scheme, rest)) = secret.expose().split_once("://") else {
+        return Err(format!(
+            "{what} {shown} is not a URL (expected http:// or https://)"
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err(format!("{what} {shown} has no host"));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(secret),
+        "http" if allow_insecure || is_loopback(host) => Ok(secret),
+        "http" => Err(format!(
+            "{what} {shown} is plain http to a non-loopback host; use https, or pass \
+             --allow-insecure-rpc if this network is trusted"
+        )),
+        other => Err(format!(
+            "{what} {shown} has scheme {other:?}; only http and https are supported"
+        )),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +250,25 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn endpoint_validation() {
+        assert!(validate_endpoint("rpc", "http://127.0.0.1:8545", false).is_ok());
+        assert!(validate_endpoint("rpc", "http://127.3.2.1:8545", false).is_ok());
+        assert!(validate_endpoint("rpc", "http://localhost:8545/", false).is_ok());
+        assert!(validate_endpoint("rpc", "http://[::1]:8545", false).is_ok());
+        assert!(validate_endpoint("rpc", "https://rpc.example.com/v3/KEY", false).is_ok());
+        let err = validate_endpoint("rpc", "http://user:pw@rpc.example.com/KEY?x=SECRET", false)
+            .unwrap_err();
+        assert!(
+            !err.contains("pw") && !err.contains("KEY") && !err.contains("SECRET"),
+            "{err}"
+        );
+        assert!(validate_endpoint("rpc", "http://rpc.example.com", true).is_ok());
+        assert!(validate_endpoint("rpc", "ftp://rpc.example.com", true).is_err());
+        assert!(validate_endpoint("rpc", "rpc.example.com", true).is_err());
+        assert!(validate_endpoint("rpc", "http://", true).is_err());
     }
 
     #[test]

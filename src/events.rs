@@ -71,7 +71,13 @@ impl Events {
         self.emit(Level::Error, event, fields);
     }
 
-    fn render(&self, level: Level, event: &str, fields: Value, now: SystemTime) -> String {
+    pub(crate) fn render(
+        &self,
+        level: Level,
+        event: &str,
+        fields: Value,
+        now: SystemTime,
+    ) -> String {
         let fields = match fields {
             Value::Object(map) => map,
             Value::Null => Map::new(),

@@ -55,7 +55,7 @@ fn run() -> i32 {
     };
     let events = Events::new(
         cli.command.name(),
-        cli.log_format.unwrap_or_else(default_format),
+        cli.global.log_format.unwrap_or_else(default_format),
     );
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| try_main(&cli, &events)))
         .unwrap_or_else(|_| {
@@ -74,8 +74,14 @@ fn run() -> i32 {
 }
 
 /// Runs one subcommand. Each arm calls the one documented entry of that mode.
-fn try_main(cli: &Cli, _events: &Events) -> Result<Done, Stop> {
+fn try_main(cli: &Cli, events: &Events) -> Result<Done, Stop> {
+    // Test seam: a real panic on demand, to prove the panic path keeps the exit contract.
+    if std::env::var_os("WARDEN_TEST_INJECT_PANIC").is_some_and(|v| v == "panic") {
+        panic!("panic injected by WARDEN_TEST_INJECT_PANIC");
+    }
     match &cli.command {
+        Command::Status => commands::status::run(&cli.global),
+        Command::Recover(args) => commands::recover::run(&cli.global, args, events),
         Command::Inspect(args) => commands::inspect::run(args),
     }
 }

@@ -1,3 +1,5 @@
-//! One module per subcommand; each exposes one `run` entry that returns a typed outcome.
+//! One module per subcommand; each exposes one entry that returns a typed outcome.
 
 pub mod inspect;
+pub mod recover;
+pub mod status;

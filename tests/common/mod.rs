@@ -59,3 +59,130 @@ pub fn fixture(path: &str) -> PathBuf {
         .join("fixtures")
         .join(path)
 }
+
+pub mod state {
+    //! Builds initialised state directories through the library, as `init` and `tick` would.
+    use alloy::primitives::{Address, B256, U256};
+    use warden::canonical::codec::encode_machine;
+    use warden::canonical::testkit::InputFactory;
+    use warden::canonical::{Machine, SchedulerConfig, WalletConfig};
+    use warden::state::StateDir;
+    use warden::state::checkpoint::{CheckpointMeta, Head, publish};
+    use warden::state::config::{Bootstrap, Config, Confirmation, write_config};
+    use warden::state::fs::{Fs, RealFs};
+
+    pub const PORTAL: Address = Address::repeat_byte(0x50);
+    pub const TOKEN: Address = Address::repeat_byte(0x70);
+    pub const SUBMITTER: Address = Address::repeat_byte(0x5b);
+    pub const APP: Address = Address::repeat_byte(0xaa);
+
+    pub fn config() -> Config {
+        Config {
+            version: 1,
+            chain_id: 31337,
+            app: APP,
+            input_box: Address::repeat_byte(0x1b),
+            batch_submitter: SUBMITTER,
+            erc20_portal: PORTAL,
+            supported_token: TOKEN,
+            fee_recipient: SUBMITTER,
+            max_wait_blocks: 1200,
+            preemptive_margin_blocks: 300,
+            l1_confirmation: Confirmation::Safe,
+            max_log_range: 2000,
+            long_range_error_codes: vec!["-32005".into()],
+            sequencer_url: "http://127.0.0.1:1".into(),
+            bootstrap: Bootstrap {
+                kind: "genesis".into(),
+                block: 0,
+                input_count: 0,
+            },
+            created_at: "2026-11-23T00:00:00.000Z".into(),
+        }
+    }
+
+    /// A machine that folded one deposit per 10 blocks up to `block`.
+    pub fn machine_at(block: u64) -> Machine {
+        let mut machine = Machine::genesis(
+            SchedulerConfig {
+                batch_submitter: SUBMITTER,
+                max_wait_blocks: 1200,
+            },
+            WalletConfig {
+                erc20_portal: PORTAL,
+                supported_token: TOKEN,
+                fee_recipient: SUBMITTER,
+            },
+        );
+        let mut factory = InputFactory::new(31337, APP);
+        for b in (10..=block).step_by(10) {
+            let input = factory.deposit(PORTAL, TOKEN, Address::repeat_byte(1), U256::from(b), b);
+            machine.advance(&input).expect("deposits fold");
+        }
+        machine.advance_to_block(block);
+        machine
+    }
+
+    pub fn block_hash(block: u64) -> B256 {
+        B256::from(U256::from(block) + U256::from(0xabcdef_u64))
+    }
+
+    pub fn publish_block(fs: &dyn Fs, state: &StateDir, block: u64, keep: usize) -> Head {
+        try_publish_block(fs, state, block, keep).expect("publish")
+    }
+
+    pub fn try_publish_block(
+        fs: &dyn Fs,
+        state: &StateDir,
+        block: u64,
+        keep: usize,
+    ) -> Result<Head, warden::state::StateError> {
+        let machine = machine_at(block);
+        let bytes = encode_machine(&machine).expect("encode");
+        let sha = hex::encode(machine.state_sha256());
+        publish(
+            fs,
+            state,
+            CheckpointMeta {
+                block,
+                block_hash: block_hash(block),
+                input_count: machine.inputs_processed,
+            },
+            &bytes,
+            &sha,
+            keep,
+            "2026-11-23T00:00:00.000Z",
+        )
+        .map(|(head, _)| head)
+    }
+
+    /// A state directory with config.json and checkpoints at the given blocks (the last is head).
+    pub fn init_state(root: &std::path::Path, blocks: &[u64]) -> StateDir {
+        std::fs::create_dir_all(root).unwrap();
+        let state = StateDir::new(root);
+        for block in blocks {
+            publish_block(&RealFs, &state, *block, 2);
+        }
+        write_config(&RealFs, &state, &config()).unwrap();
+        state
+    }
+}
+
+/// Reads a child's stdout until a line equal to `marker` (the test harness prints its own lines
+/// first); panics if the stream ends before it.
+pub fn wait_for_line(
+    stdout: std::process::ChildStdout,
+    marker: &str,
+) -> std::io::BufReader<std::process::ChildStdout> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = reader.read_line(&mut line).expect("child stdout");
+        assert!(read > 0, "child exited before printing {marker:?}");
+        if line.trim_end().ends_with(marker) {
+            return reader;
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! Checkpoints and the head pointer (operator-contract §4). A checkpoint is written into a
+//! temporary directory, every file and the directory fsynced, renamed into place and the parent
+//! fsynced; only then is `head.json` replaced (tmp, fsync, rename, fsync): that rename is the
+//! commit point. Loading verifies the pointer and every file's hash before trusting anything.
+
+use super::fs::{Fs, write_atomic};
+use super::{StateDir, StateError};
+use crate::canonical::Machine;
+use crate::canonical::codec::{MACHINE_FORMAT_VERSION, decode_machine};
+use crate::canonical::snapshot::state_sha256;
+use alloy::primitives::B256;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub const HEAD_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 1;
+pub const MACHINE_FILE: &str = "machine.bin";
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Small JSON files are read with a cap so a corrupted one cannot exhaust memory.
+const SMALL_FILE_CAP: u64 = 1 << 20;
+
+/// `head.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    pub version: u32,
+    pub checkpoint: String,
+    pub block: u64,
+    pub block_hash: String,
+    pub input_count: u64,
+    pub state_sha256: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// `checkpoints/<name>/manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub version: u32,
+    pub block: u64,
+    pub block_hash: String,
+    pub input_count: u64,
+    pub state_sha256: String,
+    pub machine_format_version: u32,
+    pub files: Vec<ManifestFile>,
+    pub created_at: String,
+}
+
+/// What identifies a checkpoint: the L1 block it is valid at and the inputs folded up to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointMeta {
+    pub block: u64,
+    pub block_hash: B256,
+    pub input_count: u64,
+}
+
+/// A verified head: the pointer, its manifest and the machine it holds.
+#[derive(Debug, Clone)]
+pub struct LoadedHead {
+    pub head: Head,
+    pub manifest: Manifest,
+    pub machine: Machine,
+}
+
+impl LoadedHead {
+    pub fn block_hash(&self) -> B256 {
+        self.head.block_hash.parse().unwrap_or_default()
+    }
+}
+
+/// `<%020d block>-<%020d input_count>`: names sort in (block, count) order.
+pub fn checkpoint_name(block: u64, input_count: u64) -> String {
+    format!("{block:020}-{input_count:020}")
+}
+
+/// True for exactly `\d{20}-\d{20}`.
+pub fn is_checkpoint_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() == 41
+        && bytes[20] == b'-'
+        && bytes[..20].iter().all(u8::is_ascii_digit)
+        && bytes[21..].iter().all(u8::is_ascii_digit)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("{} is larger than {cap} bytes", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// Refuses a path component that is a symlink (a checkpoint must live inside the state dir).
+fn require_real_dir(path: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!("{} is a symlink", path.display()));
+    }
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", path.display()));
+    }
+    Ok(())
+}
+
+/// Verifies one checkpoint completely: manifest, file hashes and sizes, no stray files, and a
+/// machine that decodes and agrees with the manifest.
+pub fn verify_checkpoint(state: &StateDir, name: &str) -> Result<(Manifest, Machine), String> {
+    if !is_checkpoint_name(name) {
+        return Err(format!("{name:?} is not a checkpoint name"));
+    }
+    require_real_dir(&state.checkpoints())?;
+    let dir = state.checkpoints().join(name);
+    require_real_dir(&dir)?;
+    let manifest_bytes = read_capped(&dir.join(MANIFEST_FILE), SMALL_FILE_CAP)?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| format!("{name}/{MANIFEST_FILE} is not a valid manifest: {e}"))?;
+    if manifest.version != MANIFEST_VERSION {
+        return Err(format!(
+            "{name}/{MANIFEST_FILE} has version {}, this warden reads {MANIFEST_VERSION}",
+            manifest.version
+        ));
+    }
+    if checkpoint_name(manifest.block, manifest.input_count) != name {
+        return Err(format!(
+            "{name}: manifest names block {} / input count {}",
+            manifest.block, manifest.input_count
+        ));
+    }
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    if listed != BTreeSet::from([MACHINE_FILE]) || manifest.files.len() != 1 {
+        return Err(format!("{name}: manifest must list exactly {MACHINE_FILE}"));
+    }
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name != MACHINE_FILE && file_name != MANIFEST_FILE {
+            return Err(format!("{name}: unexpected file {file_name}"));
+        }
+    }
+    let entry = &manifest.files[0];
+    let path = dir.join(MACHINE_FILE);
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{name}/{MACHINE_FILE} is not a regular file"));
+    }
+    if meta.len() != entry.size {
+        return Err(format!(
+            "{name}/{MACHINE_FILE} is {} bytes, manifest says {}",
+            meta.len(),
+            entry.size
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if sha256_hex(&bytes) != entry.sha256 {
+        return Err(format!(
+            "{name}/{MACHINE_FILE} does not match its manifest sha256"
+        ));
+    }
+    let machine = decode_machine(&bytes).map_err(|e| format!("{name}/{MACHINE_FILE}: {e}"))?;
+    if machine.inputs_processed != manifest.input_count
+        || machine.last_processed_block != manifest.block
+    {
+        return Err(format!(
+            "{name}: machine position differs from the manifest"
+        ));
+    }
+    if hex::encode(state_sha256(&machine.state_bytes())) != manifest.state_sha256 {
+        return Err(format!(
+            "{name}: machine state differs from the manifest's state_sha256"
+        ));
+    }
+    Ok((manifest, machine))
+}
+
+/// Reads `head.json` without following it.
+pub fn read_head(state: &StateDir) -> Result<Head, StateError> {
+    let bytes = read_capped(&state.head(), SMALL_FILE_CAP).map_err(StateError::CorruptHead)?;
+    let head: Head = serde_json::from_slice(&bytes)
+        .map_err(|e| StateError::CorruptHead(format!("head.json does not parse: {e}")))?;
+    if head.version != HEAD_VERSION {
+        return Err(StateError::Unsupported(format!(
+            "head.json has version {}, this warden reads version {HEAD_VERSION}; run the warden \
+             release that wrote it",
+            head.version
+        )));
+    }
+    Ok(head)
+}
+
+/// Validates the pointer: `checkpoints/` + a checkpoint name, nothing else (no `..`, no
+/// absolute path, no other directory).
+pub fn checkpoint_of(head: &Head) -> Result<&str, StateError> {
+    head.checkpoint
+        .strip_prefix("checkpoints/")
+        .filter(|name| is_checkpoint_name(name))
+        .ok_or_else(|| {
+            StateError::CorruptHead(format!(
+                "head.json points to {:?}, not checkpoints/<20 digits>-<20 digits>",
+                head.checkpoint
+            ))
+        })
+}
+
+/// Loads and verifies the head and its checkpoint. Errors say how to repair.
+pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
+    state.require_exists()?;
+    if !state.head().exists() {
+        return Err(if state.config().exists() {
+            StateError::CorruptHead("head.json is missing".into())
+        } else if state.checkpoints().exists() {
+            StateError::InterruptedInit(state.root().display().to_string())
+        } else {
+            StateError::NotInitialised(state.root().display().to_string())
+        });
+    }
+    let head = read_head(state)?;
+    let name = checkpoint_of(&head)?;
+    let (manifest, machine) = verify_checkpoint(state, name).map_err(StateError::CorruptHead)?;
+    if manifest.block != head.block
+        || manifest.input_count != head.input_count
+        || manifest.state_sha256 != head.state_sha256
+        || manifest.block_hash != head.block_hash
+    {
+        return Err(StateError::CorruptHead(format!(
+            "head.json disagrees with {name}/{MANIFEST_FILE}"
+        )));
+    }
+    Ok(LoadedHead {
+        head,
+        manifest,
+        machine,
+    })
+}
+
+/// Checkpoint names present, ascending (only well-formed names; nothing is verified).
+pub fn list_checkpoints(state: &StateDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(state.checkpoints())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_checkpoint_name(n))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Publishes a machine as checkpoint `meta` and flips the head to it, then garbage-collects.
+/// Returns the new head and what GC could not remove (GC failures never undo the commit).
+pub fn publish(
+    fs: &dyn Fs,
+    state: &StateDir,
+    meta: CheckpointMeta,
+    machine_bytes: &[u8],
+    state_sha256_hex: &str,
+    keep: usize,
+    created_at: &str,
+) -> Result<(Head, Vec<String>), StateError> {
+    let checkpoints = state.checkpoints();
+    if !checkpoints.is_dir() {
+        fs.create_dir(&checkpoints)
+            .map_err(|e| StateError::io(&checkpoints, e))?;
+        fs.sync_dir(state.root())
+            .map_err(|e| StateError::io(state.root(), e))?;
+    }
+    let name = checkpoint_name(meta.block, meta.input_count);
+    let head = Head {
+        version: HEAD_VERSION,
+        checkpoint: format!("checkpoints/{name}"),
+        block: meta.block,
+        block_hash: format!("{:#x}", meta.block_hash),
+        input_count: meta.input_count,
+        state_sha256: state_sha256_hex.to_string(),
+        created_at: created_at.to_string(),
+    };
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        block: meta.block,
+        block_hash: head.block_hash.clone(),
+        input_count: meta.input_count,
+        state_sha256: state_sha256_hex.to_string(),
+        machine_format_version: MACHINE_FORMAT_VERSION,
+        files: vec![ManifestFile {
+            name: MACHINE_FILE.into(),
+            sha256: sha256_hex(machine_bytes),
+            size: machine_bytes.len() as u64,
+        }],
+        created_at: created_at.to_string(),
+    };
+    let manifest_bytes = to_json_bytes(&manifest)?;
+
+    let tmp = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
+    fs.remove_dir_all(&tmp)
+        .map_err(|e| StateError::io(&tmp, e))?;
+    fs.create_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
+    let machine_path = tmp.join(MACHINE_FILE);
+    fs.write_file_synced(&machine_path, machine_bytes)
+        .map_err(|e| StateError::io(&machine_path, e))?;
+    let manifest_path = tmp.join(MANIFEST_FILE);
+    fs.write_file_synced(&manifest_path, &manifest_bytes)
+        .map_err(|e| StateError::io(&manifest_path, e))?;
+    fs.sync_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
+    let final_dir = checkpoints.join(&name);
+    if std::fs::symlink_metadata(&final_dir).is_ok() {
+        // A leftover of a run that crashed before its head flip (the head never points at a
+        // checkpoint being re-published: an equal head makes the caller idle).
+        fs.remove_dir_all(&final_dir)
+            .map_err(|e| StateError::io(&final_dir, e))?;
+    }
+    fs.rename(&tmp, &final_dir)
+        .map_err(|e| StateError::io(&final_dir, e))?;
+    fs.sync_dir(&checkpoints)
+        .map_err(|e| StateError::io(&checkpoints, e))?;
+    write_head(fs, state, &head)?;
+    let leftovers = collect_garbage(fs, state, &name, keep);
+    Ok((head, leftovers))
+}
+
+fn to_json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, StateError> {
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| StateError::CorruptHead(format!("cannot serialize: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The commit point: `head.json.tmp`, fsync, rename, fsync the state directory.
+pub fn write_head(fs: &dyn Fs, state: &StateDir, head: &Head) -> Result<(), StateError> {
+    let bytes = to_json_bytes(head)?;
+    write_atomic(fs, &state.head(), &bytes).map_err(|e| StateError::io(state.head(), e))
+}
+
+/// Keeps the head and the `keep − 1` newest checkpoints older than it; removes everything else
+/// in `checkpoints/` (older checkpoints, newer uncommitted ones, temp dirs, stray files).
+/// Returns the paths it failed to remove.
+pub fn collect_garbage(fs: &dyn Fs, state: &StateDir, head_name: &str, keep: usize) -> Vec<String> {
+    let checkpoints = state.checkpoints();
+    let Ok(entries) = std::fs::read_dir(&checkpoints) else {
+        return vec![checkpoints.display().to_string()];
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut junk: Vec<PathBuf> = Vec::new();
+    for entry in entries.flatten() {
+        match entry.file_name().into_string() {
+            Ok(n)
+                if is_checkpoint_name(&n)
+                    && entry.path().is_dir()
+                    && !is_symlink(&entry.path()) =>
+            {
+                names.push(n)
+            }
+            _ => junk.push(entry.path()),
+        }
+    }
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    let mut kept: BTreeSet<&str> = BTreeSet::from([head_name]);
+    for name in &names {
+        if kept.len() >= keep.max(1) {
+            break;
+        }
+        if name.as_str() < head_name {
+            kept.insert(name);
+        }
+    }
+    let mut failed = Vec::new();
+    let doomed = names
+        .iter()
+        .filter(|n| !kept.contains(n.as_str()))
+        .map(|n| checkpoints.join(n))
+        .chain(junk);
+    for path in doomed {
+        let removed = if path.is_dir() && !is_symlink(&path) {
+            fs.remove_dir_all(&path)
+        } else {
+            fs.remove_file(&path)
+        };
+        if removed.is_err() {
+            failed.push(path.display().to_string());
+        }
+    }
+    if fs.sync_dir(&checkpoints).is_err() {
+        failed.push(checkpoints.display().to_string());
+    }
+    failed
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// The newest checkpoint that verifies completely, for `recover repair` and reorg rollback.
+pub fn newest_intact(state: &StateDir) -> Option<(String, Manifest, Machine)> {
+    list_checkpoints(state).into_iter().rev().find_map(|name| {
+        verify_checkpoint(state, &name)
+            .ok()
+            .map(|(manifest, machine)| (name, manifest, machine))
+    })
+}
+
+/// A head record for an existing, verified checkpoint.
+pub fn head_for(name: &str, manifest: &Manifest, created_at: &str) -> Head {
+    Head {
+        version: HEAD_VERSION,
+        checkpoint: format!("checkpoints/{name}"),
+        block: manifest.block,
+        block_hash: manifest.block_hash.clone(),
+        input_count: manifest.input_count,
+        state_sha256: manifest.state_sha256.clone(),
+        created_at: created_at.to_string(),
+    }
+}

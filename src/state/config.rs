@@ -1,0 +1,165 @@
+//! `config.json`: the pinned identity and settings, written last by `init` (its commit point).
+//! It never holds secrets or the L1 RPC URL, so credentials can rotate freely.
+
+use super::fs::{Fs, write_atomic};
+use super::{StateDir, StateError};
+use crate::jsonfmt;
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+pub const CONFIG_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Confirmation {
+    Safe,
+    Finalized,
+}
+
+impl Confirmation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confirmation::Safe => "safe",
+            Confirmation::Finalized => "finalized",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    /// `genesis` or `snapshot`.
+    pub kind: String,
+    pub block: u64,
+    pub input_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub version: u32,
+    pub chain_id: u64,
+    #[serde(with = "jsonfmt::address")]
+    pub app: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub input_box: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub batch_submitter: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub erc20_portal: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub supported_token: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub fee_recipient: Address,
+    pub max_wait_blocks: u64,
+    pub preemptive_margin_blocks: u64,
+    pub l1_confirmation: Confirmation,
+    pub max_log_range: u64,
+    pub long_range_error_codes: Vec<String>,
+    /// Pinned at init (without credentials); `--sequencer-url` overrides it per run.
+    pub sequencer_url: String,
+    pub bootstrap: Bootstrap,
+    pub created_at: String,
+}
+
+impl Config {
+    /// The fields that make up the identity, for `init`'s idempotence check: the first one that
+    /// differs, with both values.
+    pub fn identity_difference(&self, other: &Config) -> Option<(&'static str, String, String)> {
+        let fields: [(&'static str, String, String); 10] = [
+            (
+                "chain_id",
+                self.chain_id.to_string(),
+                other.chain_id.to_string(),
+            ),
+            ("app", self.app.to_string(), other.app.to_string()),
+            (
+                "input_box",
+                self.input_box.to_string(),
+                other.input_box.to_string(),
+            ),
+            (
+                "batch_submitter",
+                self.batch_submitter.to_string(),
+                other.batch_submitter.to_string(),
+            ),
+            (
+                "erc20_portal",
+                self.erc20_portal.to_string(),
+                other.erc20_portal.to_string(),
+            ),
+            (
+                "supported_token",
+                self.supported_token.to_string(),
+                other.supported_token.to_string(),
+            ),
+            (
+                "fee_recipient",
+                self.fee_recipient.to_string(),
+                other.fee_recipient.to_string(),
+            ),
+            (
+                "max_wait_blocks",
+                self.max_wait_blocks.to_string(),
+                other.max_wait_blocks.to_string(),
+            ),
+            (
+                "preemptive_margin_blocks",
+                self.preemptive_margin_blocks.to_string(),
+                other.preemptive_margin_blocks.to_string(),
+            ),
+            (
+                "l1_confirmation",
+                self.l1_confirmation.as_str().to_string(),
+                other.l1_confirmation.as_str().to_string(),
+            ),
+        ];
+        fields.into_iter().find(|(_, a, b)| a != b)
+    }
+}
+
+pub fn load_config(state: &StateDir) -> Result<Config, StateError> {
+    state.require_exists()?;
+    let path = state.config();
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(if state.checkpoints().exists() {
+                StateError::InterruptedInit(state.root().display().to_string())
+            } else {
+                StateError::NotInitialised(state.root().display().to_string())
+            });
+        }
+        Err(e) => return Err(StateError::io(&path, e)),
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        StateError::Unsupported(format!(
+            "{} does not parse ({e}); restore it from a snapshot bundle or re-run `warden init` \
+             into a new state directory",
+            path.display()
+        ))
+    })?;
+    let version = value.get("version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(CONFIG_VERSION)) {
+        return Err(StateError::Unsupported(format!(
+            "{} has version {}, this warden reads version {CONFIG_VERSION}; run the warden \
+             release that wrote it",
+            path.display(),
+            version.map_or("none".to_string(), |v| v.to_string())
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        StateError::Unsupported(format!(
+            "{} is not a valid version {CONFIG_VERSION} config ({e}); restore it from a snapshot \
+             bundle or re-run `warden init` into a new state directory",
+            path.display()
+        ))
+    })
+}
+
+pub fn write_config(fs: &dyn Fs, state: &StateDir, config: &Config) -> Result<(), StateError> {
+    let mut bytes = serde_json::to_vec_pretty(config)
+        .map_err(|e| StateError::Unsupported(format!("cannot serialize config: {e}")))?;
+    bytes.push(b'\n');
+    write_atomic(fs, &state.config(), &bytes).map_err(|e| StateError::io(state.config(), e))
+}

@@ -1,0 +1,169 @@
+//! The filesystem operations the state directory uses, behind a seam so tests can crash the
+//! process at any one of them, or fail any write with ENOSPC/EIO, which a real disk will not do on
+//! demand. Production code uses [`RealFs`].
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub trait Fs: Send + Sync {
+    /// Creates one directory with mode 0700.
+    fn create_dir(&self, path: &Path) -> io::Result<()>;
+    /// Creates or truncates a file with mode 0600, writes all bytes and fsyncs it.
+    fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// fsyncs a directory so the entries created or renamed in it are durable.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()>;
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+}
+
+/// The real filesystem.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealFs;
+
+impl Fs for RealFs {
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        DirBuilder::new().mode(0o700).create(path)
+    }
+
+    fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        File::open(path)?.sync_all()
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
+        match fs::remove_dir_all(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        match fs::remove_file(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// What a [`FaultFs`] does at its chosen operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Abort the process at filesystem operation `n` (0-based, every operation counts). A write
+    /// chosen this way first writes a prefix of `torn_len` bytes (capped at the full length),
+    /// like a process killed mid-write.
+    CrashAt { op: u64, torn_len: usize },
+    /// Fail write number `n` (0-based, counting writes only) with the given errno.
+    FailWrite { write: u64, errno: i32 },
+    /// Never fault; only count operations.
+    None,
+}
+
+/// Test seam: the real filesystem plus one injected fault.
+#[derive(Debug)]
+pub struct FaultFs {
+    fault: Fault,
+    ops: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl FaultFs {
+    pub fn new(fault: Fault) -> Self {
+        Self {
+            fault,
+            ops: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        }
+    }
+
+    /// Operations performed so far (to enumerate crash points).
+    pub fn ops(&self) -> u64 {
+        self.ops.load(Ordering::SeqCst)
+    }
+
+    fn before_op(&self) {
+        let op = self.ops.fetch_add(1, Ordering::SeqCst);
+        if let Fault::CrashAt { op: at, .. } = self.fault
+            && op == at
+        {
+            std::process::abort();
+        }
+    }
+}
+
+impl Fs for FaultFs {
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.create_dir(path)
+    }
+
+    fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let op = self.ops.fetch_add(1, Ordering::SeqCst);
+        let write = self.writes.fetch_add(1, Ordering::SeqCst);
+        match self.fault {
+            Fault::CrashAt { op: at, torn_len } if op == at => {
+                let _ = RealFs.write_file_synced(path, &bytes[..torn_len.min(bytes.len())]);
+                std::process::abort();
+            }
+            Fault::FailWrite { write: at, errno } if write == at => {
+                // A failed write may still leave a partial file behind.
+                let _ = RealFs.write_file_synced(path, &bytes[..bytes.len() / 2]);
+                Err(io::Error::from_raw_os_error(errno))
+            }
+            _ => RealFs.write_file_synced(path, bytes),
+        }
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.sync_dir(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.rename(from, to)
+    }
+
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.remove_dir_all(path)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.remove_file(path)
+    }
+}
+
+/// Writes a file atomically: `<path>.tmp`, fsync, rename over `path`, fsync the directory.
+pub fn write_atomic(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
+    let mut tmp_name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
+        .to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = dir.join(tmp_name);
+    fs.write_file_synced(&tmp, bytes)?;
+    fs.rename(&tmp, path)?;
+    fs.sync_dir(dir)
+}

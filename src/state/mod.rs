@@ -1,0 +1,176 @@
+//! The state directory (operator-contract §4): locks, checkpoints and `head.json`, the pinned
+//! identity, and the small JSON records other runs and operators read.
+
+pub mod checkpoint;
+pub mod config;
+pub mod fs;
+pub mod lock;
+pub mod records;
+
+use crate::outcome::{ErrorClass, Stop};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Paths inside one state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateDir {
+    root: PathBuf,
+}
+
+impl StateDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.json")
+    }
+
+    pub fn head(&self) -> PathBuf {
+        self.root.join("head.json")
+    }
+
+    pub fn checkpoints(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
+    pub fn incident(&self) -> PathBuf {
+        self.root.join("incident")
+    }
+
+    pub fn incidents(&self) -> PathBuf {
+        self.root.join("incidents")
+    }
+
+    pub fn archive(&self) -> PathBuf {
+        self.root.join("archive")
+    }
+
+    pub fn submitter(&self) -> PathBuf {
+        self.root.join("submitter")
+    }
+
+    pub fn watchdog_lock(&self) -> PathBuf {
+        self.root.join("LOCK")
+    }
+
+    pub fn submitter_lock(&self) -> PathBuf {
+        self.submitter().join("LOCK")
+    }
+
+    pub fn last_tick(&self) -> PathBuf {
+        self.root.join("last_tick.json")
+    }
+
+    pub fn status_prom(&self) -> PathBuf {
+        self.root.join("status.prom")
+    }
+
+    pub fn submit_prom(&self) -> PathBuf {
+        self.root.join("submit.prom")
+    }
+
+    pub fn watermark(&self) -> PathBuf {
+        self.submitter().join("watermark.json")
+    }
+
+    pub fn last_submit(&self) -> PathBuf {
+        self.submitter().join("last_submit.json")
+    }
+
+    /// Fails with an operator error unless the directory exists and is a directory.
+    pub fn require_exists(&self) -> Result<(), StateError> {
+        match std::fs::metadata(&self.root) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(StateError::Missing(format!(
+                "{} is not a directory",
+                self.root.display()
+            ))),
+            Err(e) => Err(StateError::Missing(format!(
+                "{} cannot be read: {e}",
+                self.root.display()
+            ))),
+        }
+    }
+}
+
+/// Failures of the state directory, each mapped to exit 1 with a class and a next step.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state directory {0}; create it with `warden init`, or pass the right --state-dir")]
+    Missing(String),
+    #[error("{path}: {source}; {advice}")]
+    Io {
+        path: PathBuf,
+        source: io::Error,
+        advice: &'static str,
+    },
+    #[error(
+        "corrupt state: {0}; run `warden recover repair` to roll back to the newest intact checkpoint"
+    )]
+    CorruptHead(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Busy(String),
+    #[error(
+        "state directory {0} has checkpoints but no config.json: an interrupted `warden init`; run \
+         the same `warden init` again"
+    )]
+    InterruptedInit(String),
+    #[error("state directory {0} is not initialised; run `warden init` first")]
+    NotInitialised(String),
+}
+
+impl StateError {
+    /// An I/O failure with advice that depends on what went wrong.
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let advice = match source.raw_os_error() {
+            // ENOSPC
+            Some(28) => "the disk is full: free space, then re-run (the previous head is intact)",
+            // EDQUOT
+            Some(122) => {
+                "the disk quota is exhausted: raise it, then re-run (the previous head is intact)"
+            }
+            // EIO
+            Some(5) => {
+                "an I/O error from the disk: check the device, then re-run (the previous head is intact)"
+            }
+            // EACCES, EPERM
+            Some(13) | Some(1) => {
+                "permission denied: the state directory must be owned by the user running warden"
+            }
+            // EROFS
+            Some(30) => {
+                "the filesystem is read-only: mount it read-write (ReadWritePaths= under systemd)"
+            }
+            _ => "check the state directory, then re-run (the previous head is intact)",
+        };
+        StateError::Io {
+            path: path.into(),
+            source,
+            advice,
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            StateError::Busy(_) => ErrorClass::Busy,
+            _ => ErrorClass::Operator,
+        }
+    }
+}
+
+impl From<StateError> for Stop {
+    fn from(error: StateError) -> Self {
+        Stop::NotDone {
+            class: error.class(),
+            outcome: "failed",
+            message: error.to_string(),
+        }
+    }
+}
