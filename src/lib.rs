@@ -5,6 +5,7 @@
 pub mod canonical;
 pub mod cli;
 pub mod commands;
+pub mod devnet;
 pub mod events;
 pub mod exit;
 pub mod jsonfmt;

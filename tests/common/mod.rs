@@ -186,3 +186,46 @@ pub fn wait_for_line(
         }
     }
 }
+
+pub mod devnet {
+    //! One anvil per test, with the rollups contracts deployed; tools installed once per cache.
+    use std::path::PathBuf;
+    pub use warden::devnet::*;
+
+    pub fn cache_dir() -> PathBuf {
+        std::env::var_os("WARDEN_DEVNET_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/devnet"))
+    }
+
+    pub struct TestDevnet {
+        pub anvil: Anvil,
+        pub deployment: Deployment,
+        pub tools: DevnetTools,
+    }
+
+    pub fn runtime() -> tokio::runtime::Runtime {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// Starts anvil (safe lags latest by one block) and deploys everything.
+    pub fn start(rt: &tokio::runtime::Runtime) -> TestDevnet {
+        let tools = install_tools(&cache_dir()).expect("install devnet tools");
+        let anvil = Anvil::start(&tools, 1).expect("start anvil");
+        let deployment = rt
+            .block_on(async {
+                wait_ready(&anvil.url, std::time::Duration::from_secs(10)).await?;
+                deploy(&anvil.url, &tools).await
+            })
+            .expect("deploy");
+        TestDevnet {
+            anvil,
+            deployment,
+            tools,
+        }
+    }
+}
