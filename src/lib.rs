@@ -9,6 +9,7 @@ pub mod devnet;
 pub mod events;
 pub mod exit;
 pub mod jsonfmt;
+pub mod l1;
 pub mod metrics;
 pub mod outcome;
 pub mod secret;
