@@ -85,6 +85,37 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The validated L1 endpoints, in failover order.
+    pub fn l1_endpoints(&self) -> Result<Vec<crate::secret::SecretUrl>, crate::outcome::Stop> {
+        if self.l1_rpc_urls.iter().all(|u| u.trim().is_empty()) {
+            return Err(crate::outcome::Stop::operator(
+                "no L1 RPC endpoint: pass --l1-rpc-url URL or set WARDEN_L1_RPC_URL",
+            ));
+        }
+        self.l1_rpc_urls
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| {
+                validate_endpoint("L1 RPC URL", u, self.allow_insecure_rpc)
+                    .map_err(crate::outcome::Stop::operator)
+            })
+            .collect()
+    }
+
+    /// The sequencer endpoint: the flag, else the pinned one.
+    pub fn sequencer_endpoint(
+        &self,
+        pinned: Option<&str>,
+    ) -> Result<crate::secret::SecretUrl, crate::outcome::Stop> {
+        let url = self.sequencer_url.as_deref().or(pinned).ok_or_else(|| {
+            crate::outcome::Stop::operator(
+                "no sequencer URL: pass --sequencer-url URL or set WARDEN_SEQUENCER_URL",
+            )
+        })?;
+        validate_endpoint("sequencer URL", url, self.allow_insecure_rpc)
+            .map_err(crate::outcome::Stop::operator)
+    }
+
     pub fn require_state_dir(&self) -> Result<crate::state::StateDir, crate::outcome::Stop> {
         self.state_dir
             .as_ref()
@@ -99,6 +130,10 @@ impl GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create and pin a state directory, verified against L1 (run once).
+    Init(InitArgs),
+    /// One watchdog cycle: replay L1 inputs and compare with the sequencer's finalized state.
+    Tick(TickArgs),
     /// Print a read-only JSON report of the state directory (takes no lock).
     Status,
     /// Diagnose and repair (mutating verbs print their plan and need --yes).
@@ -111,11 +146,64 @@ impl Command {
     /// The `cmd` field of every event of the run.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::Init(_) => "init",
+            Command::Tick(_) => "tick",
             Command::Status => "status",
             Command::Recover(_) => "recover",
             Command::Inspect(_) => "inspect",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Cartesi Rollups v2 Application.
+    #[arg(long, value_parser = parse_address)]
+    pub app: Address,
+    /// The EOA that posts batches.
+    #[arg(long, value_parser = parse_address)]
+    pub batch_submitter: Address,
+    /// The ERC-20 portal whose deposits credit the wallet.
+    #[arg(long, value_parser = parse_address)]
+    pub erc20_portal: Address,
+    /// The wallet's supported token.
+    #[arg(long, value_parser = parse_address)]
+    pub token: Address,
+    /// Credited with fees (default: the batch submitter).
+    #[arg(long, value_parser = parse_address)]
+    pub fee_recipient: Option<Address>,
+    /// Refuse an RPC that serves another chain.
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// `genesis` (the empty machine at --bootstrap-block).
+    #[arg(long, default_value = "genesis", value_parser = ["genesis"])]
+    pub bootstrap: String,
+    /// Genesis block (default: the application's deployment block).
+    #[arg(long)]
+    pub bootstrap_block: Option<u64>,
+    #[arg(long, default_value_t = 1200)]
+    pub max_wait_blocks: u64,
+    #[arg(long, default_value_t = 300)]
+    pub preemptive_margin_blocks: u64,
+    #[arg(long, value_enum, default_value = "safe")]
+    pub l1_confirmation: crate::state::config::Confirmation,
+    /// Largest eth_getLogs window in blocks.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_log_range: u64,
+    /// Error codes (substrings of the error text) that mean "range too large".
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "-32005,-32012,-32600,-32602,-32616"
+    )]
+    pub long_range_error_codes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TickArgs {
+    /// Checkpoints to retain, the head included (2 keeps a predecessor for rollback).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: u64,
 }
 
 #[derive(Debug, Args)]

@@ -398,3 +398,106 @@ pub async fn wait_ready(url: &str, deadline: Duration) -> Result<(), DevnetError
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Mines `blocks` empty blocks.
+pub async fn mine(url: &str, blocks: u64) -> Result<(), DevnetError> {
+    let provider = ProviderBuilder::new().connect_http(url.parse().map_err(|e| err("url", e))?);
+    let _: serde_json::Value = provider
+        .raw_request("anvil_mine".into(), (format!("{blocks:#x}"),))
+        .await
+        .map_err(|e| err("anvil_mine", e))?;
+    Ok(())
+}
+
+/// Deposits `amount` of the devnet token through the real ERC20Portal, from anvil key
+/// `from_key` (key #0 owns the supply) on behalf of… the sender itself; returns the block.
+pub async fn deposit(
+    url: &str,
+    deployment: &Deployment,
+    from_key: usize,
+    amount: U256,
+) -> Result<u64, DevnetError> {
+    let provider = signer_provider(url, from_key)?;
+    send(
+        &provider,
+        TransactionRequest::default()
+            .with_to(deployment.token)
+            .with_input(
+                approveCall {
+                    spender: deployment.erc20_portal,
+                    value: amount,
+                }
+                .abi_encode(),
+            ),
+        "approve",
+    )
+    .await?;
+    send(
+        &provider,
+        TransactionRequest::default()
+            .with_to(deployment.erc20_portal)
+            .with_input(
+                depositERC20TokensCall {
+                    token: deployment.token,
+                    appContract: deployment.application,
+                    value: amount,
+                    execLayerData: Bytes::new(),
+                }
+                .abi_encode(),
+            ),
+        "depositERC20Tokens",
+    )
+    .await
+}
+
+/// Transfers devnet tokens from key #0 to `to` (so other keys can deposit).
+pub async fn fund_tokens(
+    url: &str,
+    deployment: &Deployment,
+    to: Address,
+    amount: U256,
+) -> Result<(), DevnetError> {
+    sol! { function transfer(address to, uint256 value) returns (bool); }
+    let provider = signer_provider(url, 0)?;
+    send(
+        &provider,
+        TransactionRequest::default()
+            .with_to(deployment.token)
+            .with_input(transferCall { to, value: amount }.abi_encode()),
+        "transfer",
+    )
+    .await?;
+    Ok(())
+}
+
+/// `InputBox.addInput(app, payload)` from anvil key `from_key`; returns the block.
+pub async fn add_input(
+    url: &str,
+    deployment: &Deployment,
+    from_key: usize,
+    payload: Vec<u8>,
+) -> Result<u64, DevnetError> {
+    let provider = signer_provider(url, from_key)?;
+    send(
+        &provider,
+        TransactionRequest::default()
+            .with_to(deployment.input_box)
+            .with_input(
+                addInputCall {
+                    appContract: deployment.application,
+                    payload: payload.into(),
+                }
+                .abi_encode(),
+            ),
+        "addInput",
+    )
+    .await
+}
+
+pub async fn block_number(url: &str) -> Result<u64, DevnetError> {
+    let provider = ProviderBuilder::new().connect_http(url.parse().map_err(|e| err("url", e))?);
+    provider
+        .get_block_number()
+        .await
+        .map_err(|e| err("eth_blockNumber", e))
+}

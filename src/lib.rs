@@ -13,5 +13,6 @@ pub mod l1;
 pub mod metrics;
 pub mod outcome;
 pub mod secret;
+pub mod sequencer;
 pub mod state;
 pub mod timefmt;

@@ -22,6 +22,9 @@ pub struct LastTick {
     pub message: String,
     pub head_block: Option<u64>,
     pub duration_ms: u64,
+    /// When a tick last exited 0 (carried forward across failures).
+    #[serde(default)]
+    pub last_success_at: Option<String>,
 }
 
 pub fn write_json<T: Serialize>(fs: &dyn Fs, path: &Path, value: &T) -> Result<(), StateError> {

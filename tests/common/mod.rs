@@ -229,3 +229,218 @@ pub mod devnet {
         }
     }
 }
+
+pub mod sequencer;
+
+pub mod world {
+    //! An end-to-end world: a devnet, a sequencer double, a state directory, and helpers that
+    //! run the real `warden` binary against them.
+    use super::devnet::{self, TestDevnet};
+    use super::sequencer::SequencerDouble;
+    use alloy::primitives::{Address, U256};
+    use serde_json::Value;
+    use warden::canonical::batch::{Batch, Frame, WireUserOp};
+    use warden::canonical::eip712::UserKey;
+    use warden::canonical::input::InputExpectation;
+    use warden::canonical::testkit::InputFactory;
+    use warden::canonical::{Machine, SchedulerConfig, WalletConfig};
+    use warden::l1::logs::fetch_bisecting;
+    use warden::l1::{L1Client, log_to_input};
+    use warden::secret::SecretUrl;
+
+    pub const SUBMITTER_KEY: usize = 9;
+
+    pub struct Run {
+        pub code: Option<i32>,
+        pub stdout: String,
+        pub exit: Value,
+        pub events: Vec<Value>,
+    }
+
+    pub struct World {
+        pub rt: tokio::runtime::Runtime,
+        pub devnet: TestDevnet,
+        pub sequencer: SequencerDouble,
+        pub state_dir: tempfile::TempDir,
+        pub batch_nonce: u64,
+        pub user_nonces: std::collections::HashMap<usize, u32>,
+    }
+
+    impl World {
+        pub fn new() -> Self {
+            let rt = devnet::runtime();
+            let devnet = devnet::start(&rt);
+            Self {
+                rt,
+                devnet,
+                sequencer: SequencerDouble::start(),
+                state_dir: tempfile::tempdir().unwrap(),
+                batch_nonce: 0,
+                user_nonces: Default::default(),
+            }
+        }
+
+        pub fn submitter(&self) -> Address {
+            devnet::anvil_address(SUBMITTER_KEY)
+        }
+
+        pub fn warden(&self, args: &[&str]) -> Run {
+            let out = assert_cmd::Command::cargo_bin("warden")
+                .unwrap()
+                .env("WARDEN_LOG_FORMAT", "json")
+                .env("WARDEN_STATE_DIR", self.state_dir.path())
+                .env("WARDEN_L1_RPC_URL", &self.devnet.anvil.url)
+                .env("WARDEN_SEQUENCER_URL", &self.sequencer.url)
+                .args(args)
+                .timeout(std::time::Duration::from_secs(120))
+                .output()
+                .unwrap();
+            let events = super::parse_events(&out.stderr);
+            Run {
+                code: out.status.code(),
+                stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+                exit: super::exit_event(&out.stderr),
+                events,
+            }
+        }
+
+        pub fn init_args(&self) -> Vec<String> {
+            let d = &self.devnet.deployment;
+            vec![
+                "init".into(),
+                "--app".into(),
+                d.application.to_string(),
+                "--batch-submitter".into(),
+                self.submitter().to_string(),
+                "--erc20-portal".into(),
+                d.erc20_portal.to_string(),
+                "--token".into(),
+                d.token.to_string(),
+                "--chain-id".into(),
+                "31337".into(),
+            ]
+        }
+
+        pub fn init(&self) -> Run {
+            let args = self.init_args();
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            self.warden(&refs)
+        }
+
+        pub fn mine(&self, blocks: u64) {
+            self.rt
+                .block_on(devnet::mine(&self.devnet.anvil.url, blocks))
+                .unwrap();
+        }
+
+        pub fn block(&self) -> u64 {
+            self.rt
+                .block_on(devnet::block_number(&self.devnet.anvil.url))
+                .unwrap()
+        }
+
+        /// Deposits through the real portal from anvil key `key`; returns the block.
+        pub fn deposit(&self, key: usize, amount: u64) -> u64 {
+            let url = &self.devnet.anvil.url;
+            let d = &self.devnet.deployment;
+            self.rt
+                .block_on(async {
+                    if key != 0 {
+                        devnet::fund_tokens(url, d, devnet::anvil_address(key), U256::from(amount))
+                            .await?;
+                    }
+                    devnet::deposit(url, d, key, U256::from(amount)).await
+                })
+                .unwrap()
+        }
+
+        pub fn user_key(&self, key: usize) -> UserKey {
+            let bytes: [u8; 32] = hex::decode(devnet::ANVIL_KEYS[key])
+                .unwrap()
+                .try_into()
+                .unwrap();
+            UserKey::from_bytes(&bytes).unwrap()
+        }
+
+        /// A signed op from anvil key `key` with its next nonce.
+        pub fn op(&mut self, key: usize, fee: u16, data: Vec<u8>) -> WireUserOp {
+            let user = self.user_key(key);
+            let factory = InputFactory::new(31337, self.devnet.deployment.application);
+            let nonce = self.user_nonces.entry(key).or_insert(0);
+            let op = factory.sign_op(&user, *nonce, fee, data);
+            *nonce += 1;
+            op
+        }
+
+        /// Posts a batch with the next nonce from the batch submitter; returns its block.
+        pub fn post(&mut self, ops: Vec<WireUserOp>, safe_block: u64, fee_price: u16) -> u64 {
+            let batch = Batch {
+                nonce: self.batch_nonce,
+                frames: vec![Frame {
+                    user_ops: ops,
+                    safe_block,
+                    fee_price,
+                }],
+            };
+            self.batch_nonce += 1;
+            self.post_raw(batch.to_ssz())
+        }
+
+        pub fn post_raw(&self, payload: Vec<u8>) -> u64 {
+            self.rt
+                .block_on(devnet::add_input(
+                    &self.devnet.anvil.url,
+                    &self.devnet.deployment,
+                    SUBMITTER_KEY,
+                    payload,
+                ))
+                .unwrap()
+        }
+
+        /// Replays L1 up to `block` with the canonical core: (state bytes, executed count).
+        pub fn canonical_at(&self, block: u64) -> (Vec<u8>, u64) {
+            let d = self.devnet.deployment;
+            let l1 = L1Client::new(&[SecretUrl::new(self.devnet.anvil.url.clone())]).unwrap();
+            let mut machine = Machine::genesis(
+                SchedulerConfig {
+                    batch_submitter: self.submitter(),
+                    max_wait_blocks: 1200,
+                },
+                WalletConfig {
+                    erc20_portal: d.erc20_portal,
+                    supported_token: d.token,
+                    fee_recipient: self.submitter(),
+                },
+            );
+            let codes: Vec<String> = vec!["-32005".into()];
+            self.rt.block_on(async {
+                let mut source = l1.input_logs(d.input_box, d.application);
+                let (logs, _, _) =
+                    fetch_bisecting(&mut source, d.app_deployment_block, block, &codes)
+                        .await
+                        .unwrap();
+                for log in logs {
+                    let expectation = InputExpectation {
+                        chain_id: U256::from(31337u64),
+                        app: d.application,
+                        next_index: machine.inputs_processed,
+                    };
+                    let input = log_to_input(&log, &expectation).unwrap();
+                    machine.advance(&input).unwrap();
+                }
+            });
+            (machine.state_bytes(), machine.wallet.executed_input_count)
+        }
+
+        /// Makes the double serve the honest state at `block`.
+        pub fn sequencer_at(&self, block: u64) {
+            let (bytes, count) = self.canonical_at(block);
+            self.sequencer.set(block, count, bytes);
+        }
+
+        pub fn status(&self) -> Value {
+            let run = self.warden(&["status"]);
+            serde_json::from_str(&run.stdout).unwrap()
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The sequencer's operator routes (canonical-protocol §8). Every failure here is transient for
+//! warden (exit 1): a sequencer that is down, not ready, or serving garbage is not a verdict.
+
+use crate::jsonfmt::normalize_sha256;
+use crate::l1::scrub;
+use crate::secret::SecretUrl;
+use sha2::{Digest as _, Sha256};
+use std::time::Duration;
+
+/// JSON answers are tiny; anything larger is refused.
+const JSON_CAP: usize = 64 * 1024;
+/// The state download cap (a 1M-account state is about 76 MiB).
+pub const STATE_CAP: usize = 1 << 30;
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sequencer {0}")]
+pub struct SequencerError(pub String);
+
+/// `/finalized_state/inclusion_block`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finalized {
+    /// 404: nothing finalized yet.
+    NothingYet,
+    /// 503: the sequencer says it diverged.
+    Unavailable,
+    At {
+        inclusion_block: u64,
+        /// `executed_input_count`, or `l2_tx_index` from older builds; shown, never judged.
+        executed_input_count: Option<u64>,
+    },
+}
+
+/// The sequencer's digest of its finalized state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateDigest {
+    pub inclusion_block: u64,
+    pub sha256: String,
+    /// True when the digest route was missing and the state was downloaded and hashed.
+    pub hashed_locally: bool,
+}
+
+pub struct SequencerClient {
+    base: SecretUrl,
+    http: reqwest::Client,
+}
+
+fn count_field(value: &serde_json::Value) -> Option<u64> {
+    value
+        .get("executed_input_count")
+        .or_else(|| value.get("l2_tx_index"))
+        .and_then(serde_json::Value::as_u64)
+}
+
+impl SequencerClient {
+    pub fn new(base: SecretUrl) -> Result<Self, SequencerError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| SequencerError(format!("client: {}", e.without_url())))?;
+        Ok(Self { base, http })
+    }
+
+    pub fn endpoint(&self) -> &SecretUrl {
+        &self.base
+    }
+
+    fn url(&self, route: &str) -> String {
+        format!("{}{route}", self.base.expose().trim_end_matches('/'))
+    }
+
+    fn fail(&self, route: &str, what: impl std::fmt::Display) -> SequencerError {
+        SequencerError(scrub(&format!("{} {route}: {what}", self.base), &self.base))
+    }
+
+    async fn get(&self, route: &str) -> Result<reqwest::Response, SequencerError> {
+        self.http
+            .get(self.url(route))
+            .send()
+            .await
+            .map_err(|e| self.fail(route, e.without_url()))
+    }
+
+    /// Reads a body up to `cap` bytes.
+    async fn body(
+        &self,
+        route: &str,
+        mut response: reqwest::Response,
+        cap: usize,
+    ) -> Result<Vec<u8>, SequencerError> {
+        if response.content_length().is_some_and(|n| n as usize > cap) {
+            return Err(self.fail(route, format!("body larger than the {cap}-byte cap")));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.fail(route, e.without_url()))?
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(self.fail(route, format!("body larger than the {cap}-byte cap")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn json(
+        &self,
+        route: &str,
+        response: reqwest::Response,
+    ) -> Result<serde_json::Value, SequencerError> {
+        let body = self.body(route, response, JSON_CAP).await?;
+        serde_json::from_slice(&body).map_err(|e| self.fail(route, format!("malformed JSON: {e}")))
+    }
+
+    pub async fn finalized(&self) -> Result<Finalized, SequencerError> {
+        let route = "/finalized_state/inclusion_block";
+        let response = self.get(route).await?;
+        match response.status().as_u16() {
+            404 => return Ok(Finalized::NothingYet),
+            503 => return Ok(Finalized::Unavailable),
+            200 => {}
+            other => return Err(self.fail(route, format!("HTTP {other}"))),
+        }
+        let value = self.json(route, response).await?;
+        let inclusion_block = value
+            .get("inclusion_block")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| self.fail(route, "answer has no u64 inclusion_block"))?;
+        Ok(Finalized::At {
+            inclusion_block,
+            executed_input_count: count_field(&value),
+        })
+    }
+
+    /// The digest, falling back to downloading and hashing the state when the route is missing.
+    pub async fn digest(&self) -> Result<StateDigest, SequencerError> {
+        let route = "/finalized_state/digest";
+        let response = self.get(route).await?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => {
+                let (block, bytes) = self.state().await?;
+                return Ok(StateDigest {
+                    inclusion_block: block,
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                    hashed_locally: true,
+                });
+            }
+            other => return Err(self.fail(route, format!("HTTP {other}"))),
+        }
+        let value = self.json(route, response).await?;
+        let inclusion_block = value
+            .get("inclusion_block")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| self.fail(route, "answer has no u64 inclusion_block"))?;
+        let sha256 = value
+            .get("sha256")
+            .and_then(serde_json::Value::as_str)
+            .and_then(normalize_sha256)
+            .ok_or_else(|| self.fail(route, "answer has no 64-hex-digit sha256"))?;
+        Ok(StateDigest {
+            inclusion_block,
+            sha256,
+            hashed_locally: false,
+        })
+    }
+
+    /// `/finalized_state`: the block it is at (`X-Inclusion-Block`) and the bytes.
+    pub async fn state(&self) -> Result<(u64, Vec<u8>), SequencerError> {
+        let route = "/finalized_state";
+        let response = self.get(route).await?;
+        if response.status().as_u16() != 200 {
+            return Err(self.fail(route, format!("HTTP {}", response.status().as_u16())));
+        }
+        let block = response
+            .headers()
+            .get("x-inclusion-block")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| self.fail(route, "no numeric X-Inclusion-Block header"))?;
+        let bytes = self.body(route, response, STATE_CAP).await?;
+        Ok((block, bytes))
+    }
+}

@@ -1,0 +1,88 @@
+//! `init` and `tick` end to end on a real anvil with the real rollups contracts.
+
+mod common;
+
+use alloy::primitives::U256;
+use common::sequencer::Behavior;
+use common::world::World;
+use warden::canonical::testkit::transfer_data;
+use warden::devnet::anvil_address;
+
+#[test]
+fn genesis_idle_then_agreed_then_state_mismatch_latches() {
+    let mut w = World::new();
+    let run = w.init();
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "initialized");
+    // Idempotent for the same identity.
+    let again = w.init();
+    assert_eq!(again.code, Some(0));
+    assert_eq!(again.exit["outcome"], "already_initialized");
+
+    // The sequencer reports genesis (block 0): idle.
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "idle");
+
+    // Deposits through the real portal, then a batch of signed ops.
+    let deposit_block = w.deposit(0, 1_000_000);
+    w.deposit(1, 50_000);
+    let to = anvil_address(2);
+    let ops = vec![
+        w.op(0, 1060, transfer_data(U256::from(1000u64), to)),
+        w.op(0, 1060, transfer_data(U256::from(2000u64), to)),
+    ];
+    let batch_block = w.post(ops, deposit_block, 1060);
+    w.mine(3);
+    w.sequencer_at(batch_block);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "agreed");
+    let status = w.status();
+    assert_eq!(status["head"]["block"], batch_block);
+    let served = w.sequencer.served.lock().unwrap().bytes.clone();
+    assert_eq!(
+        status["head"]["state_sha256"],
+        hex::encode(warden::canonical::snapshot::state_sha256(&served))
+    );
+    assert!(
+        std::fs::read_to_string(w.state_dir.path().join("status.prom"))
+            .unwrap()
+            .contains("state=\"ok\"} 1")
+    );
+
+    // The sequencer lies about one balance byte at the next block.
+    let more = vec![w.op(1, 0, transfer_data(U256::from(5u64), to))];
+    let block = w.block();
+    let next = w.post(more, block, 0);
+    w.mine(3);
+    w.sequencer_at(next);
+    w.sequencer.behave(Behavior::FlipByte(84 + 20 + 31));
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(2), "{}", run.exit);
+    assert_eq!(run.exit["kind"], "state_mismatch");
+    let divergences: Vec<_> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "divergence")
+        .collect();
+    assert_eq!(divergences.len(), 1);
+    assert_eq!(divergences[0]["target_block"], next);
+    let incident = w.state_dir.path().join("incident");
+    assert!(incident.join("divergence.json").exists());
+    let evidence: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(incident.join("evidence.json")).unwrap()).unwrap();
+    let balances = evidence["semantic_diff"]["balances"].as_array().unwrap();
+    assert_eq!(balances.len(), 1, "{evidence}");
+    assert!(evidence["first_differing_offset"].as_u64().is_some());
+    assert!(incident.join("sequencer_state.bin").exists());
+
+    // Latched: exit 2 without touching the sequencer.
+    let before = w.sequencer.request_count();
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.exit["outcome"], "latched");
+    assert_eq!(w.sequencer.request_count(), before);
+    let prom = std::fs::read_to_string(w.state_dir.path().join("status.prom")).unwrap();
+    assert!(prom.contains("kind=\"state_mismatch\"} 1"), "{prom}");
+}
