@@ -155,7 +155,7 @@ async fn cycle(
         }
         // A regression caused by an L1 reorg is the reorg, not the sequencer's fault.
         if !head_is_canonical(l1, &head).await? {
-            head = roll_back(state, &fs, l1, head, config, events).await?;
+            head = roll_back(state, &fs, l1, head, events).await?;
             if polled >= head.head.block {
                 observed.head_block = Some(head.head.block);
                 return Ok(Done::new(
@@ -213,7 +213,7 @@ async fn cycle(
         )));
     }
     if !head_is_canonical(l1, &head).await? {
-        head = roll_back(state, &fs, l1, head, config, events).await?;
+        head = roll_back(state, &fs, l1, head, events).await?;
         observed.head_block = Some(head.head.block);
     }
     let p = head.head.block;
@@ -350,7 +350,7 @@ async fn replay(
     let mut source = l1.input_logs(config.input_box, config.app);
     let total = to - from;
     let started = Instant::now();
-    let mut last_progress = Instant::now();
+    let mut last_progress: Option<Instant> = None;
     let mut inputs = 0u64;
     let expectation_base = InputExpectation {
         chain_id: U256::from(config.chain_id),
@@ -379,8 +379,13 @@ async fn replay(
                 Some(other) => return Err(ReplayError::Sequence(other.to_string())),
                 None => {}
             }
-            if last_progress.elapsed() >= PROGRESS_EVERY {
-                last_progress = Instant::now();
+            // The first window of a multi-window catch-up reports at once, then every 5 s.
+            let due = match last_progress {
+                None => window_end < to,
+                Some(at) => at.elapsed() >= PROGRESS_EVERY,
+            };
+            if due {
+                last_progress = Some(Instant::now());
                 let done = window_end - from;
                 events.info(
                     "progress",
@@ -432,7 +437,6 @@ async fn roll_back(
     fs: &dyn Fs,
     l1: &L1Client,
     head: LoadedHead,
-    _config: &Config,
     events: &Events,
 ) -> Result<LoadedHead, Stop> {
     let head_name = checkpoint_name(head.head.block, head.head.input_count);

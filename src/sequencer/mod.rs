@@ -11,7 +11,10 @@ use std::time::Duration;
 const JSON_CAP: usize = 64 * 1024;
 /// The state download cap (a 1M-account state is about 76 MiB).
 pub const STATE_CAP: usize = 1 << 30;
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The JSON routes answer in milliseconds; a sequencer that stalls longer is not ready.
+pub const JSON_TIMEOUT: Duration = Duration::from_secs(10);
+/// The state download may be large (tens of MiB).
+pub const STATE_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("sequencer {0}")]
@@ -55,7 +58,6 @@ fn count_field(value: &serde_json::Value) -> Option<u64> {
 impl SequencerClient {
     pub fn new(base: SecretUrl) -> Result<Self, SequencerError> {
         let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| SequencerError(format!("client: {}", e.without_url())))?;
@@ -75,8 +77,14 @@ impl SequencerClient {
     }
 
     async fn get(&self, route: &str) -> Result<reqwest::Response, SequencerError> {
+        let timeout = if route == "/finalized_state" {
+            STATE_TIMEOUT
+        } else {
+            JSON_TIMEOUT
+        };
         self.http
             .get(self.url(route))
+            .timeout(timeout)
             .send()
             .await
             .map_err(|e| self.fail(route, e.without_url()))

@@ -230,6 +230,7 @@ pub mod devnet {
     }
 }
 
+pub mod proxy;
 pub mod sequencer;
 
 pub mod world {
@@ -285,11 +286,16 @@ pub mod world {
         }
 
         pub fn warden(&self, args: &[&str]) -> Run {
+            self.warden_via(&self.devnet.anvil.url, args)
+        }
+
+        /// Runs warden with its L1 endpoint at `l1_url` (a fault proxy, say).
+        pub fn warden_via(&self, l1_url: &str, args: &[&str]) -> Run {
             let out = assert_cmd::Command::cargo_bin("warden")
                 .unwrap()
                 .env("WARDEN_LOG_FORMAT", "json")
                 .env("WARDEN_STATE_DIR", self.state_dir.path())
-                .env("WARDEN_L1_RPC_URL", &self.devnet.anvil.url)
+                .env("WARDEN_L1_RPC_URL", l1_url)
                 .env("WARDEN_SEQUENCER_URL", &self.sequencer.url)
                 .args(args)
                 .timeout(std::time::Duration::from_secs(120))
@@ -436,6 +442,50 @@ pub mod world {
         pub fn sequencer_at(&self, block: u64) {
             let (bytes, count) = self.canonical_at(block);
             self.sequencer.set(block, count, bytes);
+        }
+
+        /// init, one deposit and one batch, mined and agreed; returns the head block.
+        pub fn agreed() -> (Self, u64) {
+            let mut w = Self::new();
+            assert_eq!(w.init().code, Some(0));
+            let block = w.advance_and_agree();
+            (w, block)
+        }
+
+        /// Posts a deposit and a batch spending from it, mines, serves it honestly and ticks
+        /// to agreement; returns the new head block.
+        pub fn advance_and_agree(&mut self) -> u64 {
+            let block = self.advance();
+            let run = self.warden(&["tick"]);
+            assert_eq!(run.code, Some(0), "{}", run.exit);
+            assert_eq!(run.exit["outcome"], "agreed");
+            block
+        }
+
+        /// A deposit and a batch, mined to safety and served honestly; returns the batch block.
+        pub fn advance(&mut self) -> u64 {
+            let deposit_block = self.deposit(0, 100_000);
+            let op = self.op(
+                0,
+                90,
+                warden::canonical::testkit::transfer_data(
+                    U256::from(7u64),
+                    devnet::anvil_address(3),
+                ),
+            );
+            let block = self.post(vec![op], deposit_block, 90);
+            self.mine(3);
+            self.sequencer_at(block);
+            block
+        }
+
+        pub fn head_block(&self) -> u64 {
+            warden::state::checkpoint::load_head(&warden::state::StateDir::new(
+                self.state_dir.path(),
+            ))
+            .unwrap()
+            .head
+            .block
         }
 
         pub fn status(&self) -> Value {

@@ -20,7 +20,7 @@ pub enum Behavior {
     /// Sleep this long before answering.
     Stall(Duration),
     Garbage,
-    /// Announce more bytes than are sent.
+    /// Announce more bytes than are sent, on every route.
     WrongLength,
     /// `l2_tx_index` instead of `executed_input_count`.
     OldFieldNames,
@@ -152,7 +152,14 @@ fn handle(mut stream: TcpStream, served: Arc<Mutex<Served>>, requests: Arc<Mutex
                 "{{\"inclusion_block\":{block},\"{count_key}\":{}}}",
                 snapshot.count
             );
-            respond(&mut stream, "200 OK", &json_headers, body.as_bytes(), None)
+            let announce = announce.map(|_| body.len() + 100);
+            respond(
+                &mut stream,
+                "200 OK",
+                &json_headers,
+                body.as_bytes(),
+                announce,
+            )
         }
         "/finalized_state/digest" => {
             if snapshot.behavior == Behavior::NoDigestRoute {
@@ -162,7 +169,14 @@ fn handle(mut stream: TcpStream, served: Arc<Mutex<Served>>, requests: Arc<Mutex
                 "{{\"inclusion_block\":{block},\"{count_key}\":{},\"sha256\":\"{sha}\"}}",
                 snapshot.count
             );
-            respond(&mut stream, "200 OK", &json_headers, body.as_bytes(), None)
+            let announce = announce.map(|_| body.len() + 100);
+            respond(
+                &mut stream,
+                "200 OK",
+                &json_headers,
+                body.as_bytes(),
+                announce,
+            )
         }
         "/finalized_state" => respond(
             &mut stream,

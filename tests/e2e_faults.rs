@@ -1,0 +1,191 @@
+//! tick under sequencer lies, sequencer faults, L1 faults and reorgs, on real anvils.
+
+mod common;
+
+use common::proxy::{Fault, RpcProxy};
+use common::sequencer::Behavior;
+use common::world::World;
+use std::time::Duration;
+
+fn assert_transient(run: &common::world::Run, what: &str) {
+    assert_eq!(run.code, Some(1), "{what}: {}", run.exit);
+    assert_eq!(run.exit["class"], "transient", "{what}: {}", run.exit);
+}
+
+#[test]
+fn sequencer_regression_latches_inclusion_block_regressed() {
+    let (w, head) = World::agreed();
+    w.sequencer.behave(Behavior::ReportBlock(head - 1));
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(2), "{}", run.exit);
+    assert_eq!(run.exit["kind"], "inclusion_block_regressed");
+    let divergence = run
+        .events
+        .iter()
+        .find(|e| e["event"] == "divergence")
+        .unwrap();
+    assert_eq!(divergence["target_block"], head - 1);
+}
+
+#[test]
+fn sequencer_faults_are_transient_and_old_builds_agree() {
+    let (mut w, head) = World::agreed();
+    w.advance();
+    for behavior in [
+        Behavior::NotFound,
+        Behavior::Unavailable,
+        Behavior::Garbage,
+        Behavior::WrongLength,
+        Behavior::Stall(Duration::from_secs(12)),
+    ] {
+        w.sequencer.behave(behavior.clone());
+        let run = w.warden(&["tick"]);
+        assert_transient(&run, &format!("{behavior:?}"));
+        assert_eq!(w.head_block(), head, "{behavior:?} moved the head");
+        assert!(!w.state_dir.path().join("incident").exists());
+    }
+    // Wrong lengths on the state download matter when the digest route is missing.
+    w.sequencer.behave(Behavior::NoDigestRoute);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "agreed");
+    w.advance();
+    w.sequencer.behave(Behavior::OldFieldNames);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+}
+
+#[test]
+fn l1_safe_head_behind_the_target_is_transient() {
+    let (mut w, head) = World::agreed();
+    let deposit_block = w.deposit(0, 10);
+    let op = w.op(0, 0, vec![]);
+    let block = w.post(vec![op], deposit_block, 0);
+    // Not mined further: safe lags latest by one block.
+    w.sequencer_at(block);
+    let run = w.warden(&["tick"]);
+    assert_transient(&run, "safe behind");
+    assert_eq!(w.head_block(), head);
+}
+
+#[test]
+fn a_dropped_log_is_exit_1_never_a_verdict_or_agreement() {
+    let (mut w, head) = World::agreed();
+    w.advance();
+    let proxy = RpcProxy::start(&w.devnet.anvil.url);
+    proxy.set(Fault::DropFirstLog);
+    let run = w.warden_via(&proxy.url, &["tick"]);
+    assert_transient(&run, "dropped log");
+    assert_eq!(w.head_block(), head);
+    proxy.set(Fault::None);
+    let run = w.warden_via(&proxy.url, &["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+}
+
+#[test]
+fn provider_range_codes_bisect_and_unknown_codes_are_exit_1() {
+    let (mut w, _) = World::agreed();
+    let proxy = RpcProxy::start(&w.devnet.anvil.url);
+    for code in ["-32005", "-32012", "-32600", "-32602", "-32616"] {
+        let target = w.advance();
+        proxy.set(Fault::RangeLimit {
+            max_span: 2,
+            message: format!("error {code}: block range too large"),
+        });
+        proxy.get_logs_ranges.lock().unwrap().clear();
+        let run = w.warden_via(&proxy.url, &["tick"]);
+        assert_eq!(run.code, Some(0), "{code}: {}", run.exit);
+        assert_eq!(w.head_block(), target, "{code}");
+        let ranges = proxy.get_logs_ranges.lock().unwrap().clone();
+        assert!(ranges.len() > 1, "{code}: no bisection in {ranges:?}");
+    }
+    w.advance();
+    proxy.set(Fault::RangeLimit {
+        max_span: 2,
+        message: "code 35: too many blocks".into(),
+    });
+    let run = w.warden_via(&proxy.url, &["tick"]);
+    assert_transient(&run, "unknown code");
+    proxy.set(Fault::AlwaysFail("error -32005: even one block".into()));
+    let run = w.warden_via(&proxy.url, &["tick"]);
+    assert_transient(&run, "single block fails");
+}
+
+#[test]
+fn wrong_chain_id_and_other_identity_are_operator_errors() {
+    let w = World::new();
+    let mut args = w.init_args();
+    let pin = args.iter().position(|a| a == "--chain-id").unwrap();
+    args[pin + 1] = "1".into();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = w.warden(&refs);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.exit["class"], "operator");
+    assert!(!w.state_dir.path().join("config.json").exists());
+
+    assert_eq!(w.init().code, Some(0));
+    let mut args = w.init_args();
+    let token = args.iter().position(|a| a == "--token").unwrap();
+    args[token + 1] = "0x000000000000000000000000000000000000dEaD".into();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = w.warden(&refs);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.exit["class"], "operator");
+    assert!(
+        run.exit["message"]
+            .as_str()
+            .unwrap()
+            .contains("supported_token")
+    );
+}
+
+fn reorg(w: &World, depth: u64) {
+    w.rt.block_on(async {
+        use alloy::providers::{Provider, ProviderBuilder};
+        let provider = ProviderBuilder::new().connect_http(w.devnet.anvil.url.parse().unwrap());
+        let _: serde_json::Value = provider
+            .raw_request(
+                "anvil_reorg".into(),
+                (depth, Vec::<serde_json::Value>::new()),
+            )
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn reorg_below_the_head_rolls_back_to_the_retained_predecessor() {
+    let (mut w, first) = World::agreed();
+    let second = w.advance_and_agree();
+    let latest = w.block();
+    // Replace every block from `second` on: the predecessor at `first` stays canonical.
+    reorg(&w, latest - second + 1);
+    w.mine(5);
+    // The sequencer follows L1: its state at the new safe block lacks the reorged batch.
+    let target = w.block() - 2;
+    w.sequencer_at(target);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "agreed");
+    assert!(run.events.iter().any(|e| e["event"] == "reorg_rollback"));
+    assert_eq!(w.head_block(), target);
+    assert!(first < second);
+}
+
+#[test]
+fn reorg_with_keep_1_latches_l1_reorg_below_head_even_when_the_sequencer_regresses() {
+    let (mut w, _) = World::agreed();
+    // Re-agree with --keep 1 so no predecessor is retained.
+    w.advance();
+    let run = w.warden(&["tick", "--keep", "1"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    let head = w.head_block();
+    let latest = w.block();
+    reorg(&w, latest - head + 1);
+    w.mine(5);
+    // The sequencer regresses because of the reorg: the verdict is the reorg.
+    w.sequencer.behave(Behavior::ReportBlock(head - 1));
+    let run = w.warden(&["tick", "--keep", "1"]);
+    assert_eq!(run.code, Some(2), "{}", run.exit);
+    assert_eq!(run.exit["kind"], "l1_reorg_below_head");
+}
