@@ -230,19 +230,43 @@ async fn send(
     tx: TransactionRequest,
     what: &str,
 ) -> Result<u64, DevnetError> {
-    let receipt = provider
-        .send_transaction(tx)
-        .await
-        .map_err(|e| err(what, e))?
-        .get_receipt()
-        .await
-        .map_err(|e| err(what, e))?;
+    let receipt = receipt_of(provider, tx, what).await?;
     if !receipt.status() {
         return Err(DevnetError(format!("{what}: transaction reverted")));
     }
     receipt
         .block_number
         .ok_or_else(|| DevnetError(format!("{what}: receipt without block")))
+}
+
+/// Sends and waits for the receipt, polling briefly (anvil mines on send; alloy's default
+/// watcher polls far more slowly than a devnet needs).
+async fn receipt_of(
+    provider: &impl Provider,
+    tx: TransactionRequest,
+    what: &str,
+) -> Result<alloy::rpc::types::TransactionReceipt, DevnetError> {
+    let hash = *provider
+        .send_transaction(tx)
+        .await
+        .map_err(|e| err(what, e))?
+        .tx_hash();
+    let started = Instant::now();
+    loop {
+        if let Some(receipt) = provider
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(|e| err(what, e))?
+        {
+            return Ok(receipt);
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(DevnetError(format!(
+                "{what}: no receipt after 30 s (is mining paused?)"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn deploy_create2(
@@ -364,14 +388,8 @@ pub async fn deploy(url: &str, tools: &DevnetTools) -> Result<Deployment, Devnet
         )
             .abi_encode_params(),
     );
-    let token_block_tx = TransactionRequest::default().with_deploy_code(Bytes::from(token_code));
-    let receipt = provider
-        .send_transaction(token_block_tx)
-        .await
-        .map_err(|e| err("token", e))?
-        .get_receipt()
-        .await
-        .map_err(|e| err("token", e))?;
+    let token_tx = TransactionRequest::default().with_deploy_code(Bytes::from(token_code));
+    let receipt = receipt_of(&provider, token_tx, "token").await?;
     let token = receipt
         .contract_address
         .ok_or_else(|| DevnetError("token deployment returned no address".into()))?;

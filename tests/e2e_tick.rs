@@ -86,3 +86,38 @@ fn genesis_idle_then_agreed_then_state_mismatch_latches() {
     let prom = std::fs::read_to_string(w.state_dir.path().join("status.prom")).unwrap();
     assert!(prom.contains("kind=\"state_mismatch\"} 1"), "{prom}");
 }
+
+#[test]
+fn catch_up_from_genesis_over_2000_blocks_and_200_inputs_agrees_with_progress() {
+    let mut w = World::new();
+    assert_eq!(w.init().code, Some(0));
+    let to = anvil_address(4);
+    let mut inputs = 0;
+    for round in 0..100 {
+        let deposit_block = w.deposit(0, 10_000);
+        let op = w.op(0, 0, transfer_data(U256::from(round + 1), to));
+        w.post(vec![op], deposit_block, 0);
+        inputs += 2;
+        w.mine(20);
+    }
+    w.mine(3);
+    let target = w.block() - 2;
+    w.sequencer_at(target);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "agreed");
+    assert!(inputs >= 200);
+    let progress: Vec<_> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "progress")
+        .collect();
+    assert!(
+        !progress.is_empty(),
+        "no progress event over {target} blocks"
+    );
+    assert!(progress[0]["blocks_total"].as_u64().unwrap() >= 2000);
+    let status = w.status();
+    assert_eq!(status["head"]["block"], target);
+    assert_eq!(status["head"]["input_count"], inputs);
+}
