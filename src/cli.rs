@@ -134,6 +134,8 @@ pub enum Command {
     Init(InitArgs),
     /// One watchdog cycle: replay L1 inputs and compare with the sequencer's finalized state.
     Tick(TickArgs),
+    /// Post the sequencer's sealed batches to the InputBox, with L1 as the nonce authority.
+    Submit(SubmitArgs),
     /// Print a read-only JSON report of the state directory (takes no lock).
     Status,
     /// Diagnose and repair (mutating verbs print their plan and need --yes).
@@ -148,6 +150,7 @@ impl Command {
         match self {
             Command::Init(_) => "init",
             Command::Tick(_) => "tick",
+            Command::Submit(_) => "submit",
             Command::Status => "status",
             Command::Recover(_) => "recover",
             Command::Inspect(_) => "inspect",
@@ -204,6 +207,30 @@ pub struct TickArgs {
     /// Checkpoints to retain, the head included (2 keeps a predecessor for rollback).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     pub keep: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The sequencer's outbox: `<%020d nonce>.ssz` batch files (read only).
+    #[arg(long)]
+    pub outbox: PathBuf,
+    /// File holding the submitter's private key (mode 0600 or stricter); otherwise the key is
+    /// read from WARDEN_SUBMITTER_KEY.
+    #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Blocks on top of a batch's block before it counts as posted.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub confirmations: u64,
+    /// Never offer more than this max fee per gas (gwei).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_fee_gwei: u64,
+    /// Seconds to wait for confirmations; a transaction unconfirmed this long is re-sent with
+    /// both fee caps raised by at least 10 %.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Build, sign and simulate; print the plan; send nothing and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -127,6 +127,15 @@ pub struct Anvil {
 impl Anvil {
     /// Starts anvil on a free loopback port; `slots_in_an_epoch` sets how far `safe` lags.
     pub fn start(tools: &DevnetTools, slots_in_an_epoch: u64) -> Result<Anvil, DevnetError> {
+        Self::start_on_chain(tools, slots_in_an_epoch, CHAIN_ID)
+    }
+
+    /// As `start`, serving another chain id (for wrong-network drills).
+    pub fn start_on_chain(
+        tools: &DevnetTools,
+        slots_in_an_epoch: u64,
+        chain_id: u64,
+    ) -> Result<Anvil, DevnetError> {
         for _attempt in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
@@ -134,7 +143,7 @@ impl Anvil {
                 .port();
             let mut child = Command::new(&tools.anvil)
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-                .args(["--chain-id", &CHAIN_ID.to_string()])
+                .args(["--chain-id", &chain_id.to_string()])
                 .args(["--slots-in-an-epoch", &slots_in_an_epoch.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -510,6 +519,19 @@ pub async fn add_input(
         "addInput",
     )
     .await
+}
+
+/// Any JSON-RPC call (anvil's test methods: `evm_setAutomine`, `anvil_setBalance`, …).
+pub async fn rpc(
+    url: &str,
+    method: &'static str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, DevnetError> {
+    let provider = ProviderBuilder::new().connect_http(url.parse().map_err(|e| err("url", e))?);
+    provider
+        .raw_request(method.into(), params)
+        .await
+        .map_err(|e| err(method, e))
 }
 
 pub async fn block_number(url: &str) -> Result<u64, DevnetError> {

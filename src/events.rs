@@ -3,8 +3,10 @@
 
 use crate::timefmt::rfc3339_millis;
 use serde_json::{Map, Value};
-use std::io::Write;
-use std::time::SystemTime;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -36,6 +38,8 @@ impl Level {
 pub struct Events {
     cmd: String,
     format: LogFormat,
+    /// A progress bar is on the terminal's last line and must be cleared before the next line.
+    bar_drawn: Arc<AtomicBool>,
 }
 
 impl Events {
@@ -43,7 +47,14 @@ impl Events {
         Self {
             cmd: cmd.into(),
             format,
+            bar_drawn: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Draws bars instead of progress events: text format on an interactive stderr only, so
+    /// journald and log shippers never receive carriage returns.
+    fn draws_bars(&self) -> bool {
+        self.format == LogFormat::Text && std::io::stderr().is_terminal()
     }
 
     pub fn cmd(&self) -> &str {
@@ -55,6 +66,9 @@ impl Events {
         let line = self.render(level, event, fields, SystemTime::now());
         // A closed or full stderr must not turn a finished run into a failure.
         let mut stderr = std::io::stderr().lock();
+        if self.bar_drawn.swap(false, Ordering::Relaxed) {
+            let _ = stderr.write_all(b"\r\x1b[K");
+        }
         let _ = stderr.write_all(line.as_bytes());
         let _ = stderr.flush();
     }
@@ -116,6 +130,81 @@ impl Events {
                 line.push('\n');
                 line
             }
+        }
+    }
+}
+
+/// Progress of long work (operator-contract §3): `progress` events at most every 5 s, or a bar
+/// redrawn in place on a terminal.
+pub struct Progress<'a> {
+    events: &'a Events,
+    total: u64,
+    started: Instant,
+    last: Option<Instant>,
+    bar: bool,
+}
+
+const PROGRESS_EVENT_EVERY: Duration = Duration::from_secs(5);
+const PROGRESS_BAR_EVERY: Duration = Duration::from_millis(100);
+const BAR_WIDTH: u64 = 30;
+
+impl<'a> Progress<'a> {
+    pub fn new(events: &'a Events, total: u64) -> Self {
+        Self {
+            events,
+            total,
+            started: Instant::now(),
+            last: None,
+            bar: events.draws_bars(),
+        }
+    }
+
+    /// Reports `done` of `total` blocks; `extra` fields ride along (e.g. inputs replayed).
+    /// The first report of unfinished work is shown at once so a long run is visible early.
+    pub fn update(&mut self, done: u64, inputs: u64) {
+        let every = if self.bar {
+            PROGRESS_BAR_EVERY
+        } else {
+            PROGRESS_EVENT_EVERY
+        };
+        let due = match self.last {
+            None => done < self.total,
+            Some(at) => at.elapsed() >= every,
+        };
+        if !due {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let rate = if elapsed > 0.0 {
+            (done as f64 / elapsed).round()
+        } else {
+            0.0
+        };
+        if self.bar {
+            let filled = (done.min(self.total) * BAR_WIDTH)
+                .checked_div(self.total)
+                .unwrap_or(BAR_WIDTH);
+            let line = format!(
+                "\r\x1b[K[{}{}] {done}/{} blocks, {inputs} inputs, {rate} blocks/s",
+                "#".repeat(filled as usize),
+                " ".repeat((BAR_WIDTH - filled) as usize),
+                self.total
+            );
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(line.as_bytes());
+            let _ = stderr.flush();
+            self.events.bar_drawn.store(true, Ordering::Relaxed);
+        } else {
+            self.events.info(
+                "progress",
+                serde_json::json!({
+                    "blocks_done": done,
+                    "blocks_total": self.total,
+                    "inputs_replayed": inputs,
+                    "blocks_per_second": rate,
+                }),
+            );
         }
     }
 }

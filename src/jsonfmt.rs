@@ -16,6 +16,37 @@ pub mod address {
     }
 }
 
+/// serde helpers for a u128 (wei amounts) as a decimal string, like every u256 in our JSON.
+pub mod u128_decimal {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a decimal amount: {e}")))
+    }
+}
+
+/// serde helpers for a 32-byte hash as `0x` + lowercase hex.
+pub mod hash {
+    use alloy::primitives::B256;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hash: &B256, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{hash:#x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<B256, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a 32-byte hash: {e}")))
+    }
+}
+
 /// Normalises a SHA-256 digest as served (`0x` and upper case accepted) to 64 lowercase hex chars.
 pub fn normalize_sha256(text: &str) -> Option<String> {
     let digits = text

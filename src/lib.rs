@@ -15,4 +15,5 @@ pub mod outcome;
 pub mod secret;
 pub mod sequencer;
 pub mod state;
+pub mod submitter;
 pub mod timefmt;

@@ -82,6 +82,7 @@ fn try_main(cli: &Cli, events: &Events) -> Result<Done, Stop> {
     match &cli.command {
         Command::Init(args) => commands::init::run(&cli.global, args, events),
         Command::Tick(args) => commands::tick::run(&cli.global, args, events),
+        Command::Submit(args) => commands::submit::run(&cli.global, args, events),
         Command::Status => commands::status::run(&cli.global),
         Command::Recover(args) => commands::recover::run(&cli.global, args, events),
         Command::Inspect(args) => commands::inspect::run(args),

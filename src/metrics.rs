@@ -159,6 +159,90 @@ pub fn render_watchdog(m: &WatchdogMetrics) -> String {
     out
 }
 
+/// Everything `submit.prom` reports after a submit (`cartesi_submitter_*` only, so it never shares
+/// a series with `status.prom`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmitterMetrics {
+    pub app_address: String,
+    pub chain: String,
+    pub health: Health,
+    /// Decimal wei (u256).
+    pub balance_wei: Option<String>,
+    pub next_batch_nonce: Option<u64>,
+    pub pending_batches: u64,
+    pub oldest_unaccepted_batch_age_blocks: Option<u64>,
+    pub last_run_timestamp_seconds: f64,
+    pub last_success_timestamp_seconds: Option<f64>,
+    pub run_duration_seconds: f64,
+}
+
+pub fn render_submitter(m: &SubmitterMetrics) -> String {
+    let base = [
+        ("app_address", m.app_address.as_str()),
+        ("chain", m.chain.as_str()),
+    ];
+    let mut out = String::new();
+    header(
+        &mut out,
+        "cartesi_submitter_status",
+        "Outcome of the last submit (ok = exit 0, warning = exit 1, failed = exit 2).",
+    );
+    for health in [Health::Ok, Health::Warning, Health::Failed] {
+        let l = labels(&[base[0], base[1], ("state", health.as_str())]);
+        let v = u8::from(m.health == health);
+        let _ = writeln!(out, "cartesi_submitter_status{l} {v}");
+    }
+    let l = labels(&base);
+    let mut gauge = |name: &str, help: &str, value: String| {
+        header(&mut out, name, help);
+        let _ = writeln!(out, "{name}{l} {value}");
+    };
+    if let Some(balance) = &m.balance_wei {
+        gauge(
+            "cartesi_submitter_balance_wei",
+            "Balance of the batch submitter account in wei.",
+            balance.clone(),
+        );
+    }
+    if let Some(nonce) = m.next_batch_nonce {
+        gauge(
+            "cartesi_submitter_next_batch_nonce",
+            "Next batch nonce to post (accepted frontier including unconfirmed own batches).",
+            nonce.to_string(),
+        );
+    }
+    gauge(
+        "cartesi_submitter_pending_batches",
+        "Outbox batches not yet accepted at the confirmed L1 head.",
+        m.pending_batches.to_string(),
+    );
+    if let Some(age) = m.oldest_unaccepted_batch_age_blocks {
+        gauge(
+            "cartesi_submitter_oldest_unaccepted_batch_age_blocks",
+            "Blocks between the confirmed L1 head and the oldest unaccepted batch's first frame.",
+            age.to_string(),
+        );
+    }
+    gauge(
+        "cartesi_submitter_last_run_timestamp_seconds",
+        "Unix time the last submit finished.",
+        number(m.last_run_timestamp_seconds),
+    );
+    if let Some(ts) = m.last_success_timestamp_seconds {
+        gauge(
+            "cartesi_submitter_last_success_timestamp_seconds",
+            "Unix time of the last submit that exited 0.",
+            number(ts),
+        );
+    }
+    gauge(
+        "cartesi_submitter_run_duration_seconds",
+        "Wall-clock duration of the last submit.",
+        format!("{:.3}", m.run_duration_seconds),
+    );
+    out
+}
+
 pub fn write_metrics_file(fs: &dyn Fs, path: &Path, text: &str) -> Result<(), StateError> {
     write_atomic(fs, path, text.as_bytes()).map_err(|e| StateError::io(path, e))
 }

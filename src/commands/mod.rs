@@ -4,6 +4,7 @@ pub mod init;
 pub mod inspect;
 pub mod recover;
 pub mod status;
+pub mod submit;
 pub mod tick;
 
 use crate::outcome::Stop;

@@ -9,7 +9,7 @@ use crate::canonical::input::InputExpectation;
 use crate::canonical::snapshot::decode_state;
 use crate::canonical::{AdvanceError, Input, MachineStop};
 use crate::cli::{GlobalArgs, TickArgs};
-use crate::events::Events;
+use crate::events::{Events, Progress};
 use crate::exit;
 use crate::l1::logs::{ScanError, scan};
 use crate::l1::{L1Client, log_to_input};
@@ -29,10 +29,7 @@ use crate::timefmt::rfc3339_millis;
 use alloy::eips::BlockId;
 use alloy::primitives::{B256, U256};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Progress events at most this often during long catch-ups.
-const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// What the run learned, for last_tick.json and status.prom whatever the outcome.
 #[derive(Debug, Default)]
@@ -348,9 +345,7 @@ async fn replay(
     events: &Events,
 ) -> Result<Replay, Stop> {
     let mut source = l1.input_logs(config.input_box, config.app);
-    let total = to - from;
-    let started = Instant::now();
-    let mut last_progress: Option<Instant> = None;
+    let mut progress = Progress::new(events, to - from);
     let mut inputs = 0u64;
     let expectation_base = InputExpectation {
         chain_id: U256::from(config.chain_id),
@@ -379,24 +374,7 @@ async fn replay(
                 Some(other) => return Err(ReplayError::Sequence(other.to_string())),
                 None => {}
             }
-            // The first window of a multi-window catch-up reports at once, then every 5 s.
-            let due = match last_progress {
-                None => window_end < to,
-                Some(at) => at.elapsed() >= PROGRESS_EVERY,
-            };
-            if due {
-                last_progress = Some(Instant::now());
-                let done = window_end - from;
-                events.info(
-                    "progress",
-                    json!({
-                        "blocks_done": done,
-                        "blocks_total": total,
-                        "inputs_replayed": inputs,
-                        "blocks_per_second": (done as f64 / started.elapsed().as_secs_f64()).round(),
-                    }),
-                );
-            }
+            progress.update(window_end - from, inputs);
             Ok(())
         },
     )

@@ -3,6 +3,7 @@
 //! decides otherwise (a wrong chain id is an operator error); messages never carry a full URL.
 
 pub mod logs;
+pub mod wallet;
 
 use crate::canonical::input::{InputAdded, InputExpectation, decode_input_added};
 use crate::secret::SecretUrl;
