@@ -140,6 +140,8 @@ pub enum Command {
     Status,
     /// Diagnose and repair (mutating verbs print their plan and need --yes).
     Recover(RecoverArgs),
+    /// Write a self-verifying bundle of the verified head, or verify one.
+    Snapshot(SnapshotArgs),
     /// Decode a state file or a batch file into JSON (needs no state directory).
     Inspect(InspectArgs),
 }
@@ -153,6 +155,7 @@ impl Command {
             Command::Submit(_) => "submit",
             Command::Status => "status",
             Command::Recover(_) => "recover",
+            Command::Snapshot(_) => "snapshot",
             Command::Inspect(_) => "inspect",
         }
     }
@@ -178,9 +181,10 @@ pub struct InitArgs {
     /// Refuse an RPC that serves another chain.
     #[arg(long)]
     pub chain_id: Option<u64>,
-    /// `genesis` (the empty machine at --bootstrap-block).
-    #[arg(long, default_value = "genesis", value_parser = ["genesis"])]
-    pub bootstrap: String,
+    /// `genesis` (the empty machine at --bootstrap-block) or `snapshot:PATH` (a bundle written
+    /// by `warden snapshot`).
+    #[arg(long, default_value = "genesis", value_parser = parse_bootstrap)]
+    pub bootstrap: BootstrapSource,
     /// Genesis block (default: the application's deployment block).
     #[arg(long)]
     pub bootstrap_block: Option<u64>,
@@ -233,10 +237,29 @@ pub struct SubmitArgs {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootstrapSource {
+    Genesis,
+    Snapshot(PathBuf),
+}
+
+fn parse_bootstrap(text: &str) -> Result<BootstrapSource, String> {
+    if text == "genesis" {
+        return Ok(BootstrapSource::Genesis);
+    }
+    match text.strip_prefix("snapshot:") {
+        Some(path) if !path.is_empty() => Ok(BootstrapSource::Snapshot(PathBuf::from(path))),
+        _ => Err(format!(
+            "{text:?} is not a bootstrap: use `genesis` or `snapshot:PATH`"
+        )),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RecoverArgs {
+    /// Without a verb: a read-only diagnosis ending with the command to run next.
     #[command(subcommand)]
-    pub verb: RecoverVerb,
+    pub verb: Option<RecoverVerb>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +270,68 @@ pub enum RecoverVerb {
         #[arg(long)]
         yes: bool,
     },
+    /// Archive a latched incident to incidents/ with a resolution record.
+    Clear {
+        /// The latched block (the incident's target_block), as a guard against clearing the
+        /// wrong incident.
+        #[arg(long)]
+        block: u64,
+        /// Why it is safe to clear (kept in the resolution record).
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Replace every pending submitter transaction with a 0-value self-transfer.
+    Flush {
+        /// File holding the submitter's private key (mode 0600); else WARDEN_SUBMITTER_KEY.
+        #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// Never offer more than this max fee per gas (gwei).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+        max_fee_gwei: u64,
+        /// Seconds to wait for the replacements to become safe.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Re-derive the canonical state over (A, B] into a new directory (touches no state).
+    Replay {
+        #[arg(long)]
+        from_block: u64,
+        #[arg(long)]
+        to_block: u64,
+        /// Start from this snapshot bundle (A must be its block) instead of genesis.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Output directory (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Make a verified snapshot bundle the head; the replaced head moves to archive/.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SnapshotArgs {
+    /// Where to write the bundle: a new directory, or a file ending in `.tar`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(subcommand)]
+    pub verb: Option<SnapshotVerb>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotVerb {
+    /// Re-check a bundle (directory or .tar): sums, manifest, machine and digest.
+    Verify { path: PathBuf },
 }
 
 #[derive(Debug, Args)]

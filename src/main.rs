@@ -85,6 +85,7 @@ fn try_main(cli: &Cli, events: &Events) -> Result<Done, Stop> {
         Command::Submit(args) => commands::submit::run(&cli.global, args, events),
         Command::Status => commands::status::run(&cli.global),
         Command::Recover(args) => commands::recover::run(&cli.global, args, events),
+        Command::Snapshot(args) => commands::snapshot::run(&cli.global, args, events),
         Command::Inspect(args) => commands::inspect::run(args),
     }
 }

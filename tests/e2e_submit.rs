@@ -625,3 +625,79 @@ fn send_signal(pid: u32, signal: &str) {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn flush_replaces_pending_transactions_and_a_second_flush_is_a_no_op() {
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    s.seal_transfer();
+    s.automine(false);
+    let run = s.submit(&["--timeout", "1"]);
+    assert_eq!(run.exit["outcome"], "waiting", "{}", run.exit);
+    let (latest, pending) = s.wallet_nonces();
+    assert_eq!(pending, latest + 2);
+
+    // Without --yes: the plan only.
+    let plan = s.recover(&["flush"]);
+    assert_eq!(plan.code, Some(1), "{}", plan.exit);
+    assert!(plan.events.iter().all(|e| e["event"] != "flush_broadcast"));
+
+    // Mining paused: the replacements go out, and the run says it is still waiting.
+    let flush = s.recover(&["flush", "--yes", "--timeout", "1"]);
+    assert_eq!(flush.code, Some(1), "{}", flush.exit);
+    assert_eq!(flush.exit["outcome"], "waiting");
+    let replaced: Vec<&Value> = flush
+        .events
+        .iter()
+        .filter(|e| e["event"] == "flush_broadcast")
+        .collect();
+    assert_eq!(replaced.len(), 2, "{replaced:?}");
+    assert!(
+        replaced.iter().all(|e| e["status"] == "replaced"),
+        "{replaced:?}"
+    );
+
+    // Mining resumes: the self-transfers land instead of the batches.
+    s.automine(true);
+    let _miner = s.miner();
+    let done = s.recover(&["flush", "--yes", "--timeout", "30"]);
+    assert_eq!(done.code, Some(0), "{}", done.exit);
+    let submitter = format!("{:#x}", s.w.submitter());
+    let count = |tag: &str| {
+        let v = s.rpc("eth_getTransactionCount", json!([submitter, tag]));
+        u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    assert!(count("pending") <= count("safe"));
+    assert!(
+        s.posted().is_empty(),
+        "a flushed batch landed: {:?}",
+        s.posted()
+    );
+
+    let again = s.recover(&["flush", "--yes"]);
+    assert_eq!(again.code, Some(0), "{}", again.exit);
+    assert!(again.events.iter().all(|e| e["event"] != "flush_broadcast"));
+    assert!(
+        again.exit["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to flush")
+    );
+}
+
+impl Submitting {
+    fn recover(&self, args: &[&str]) -> common::world::Run {
+        let out = self
+            .command(SUBMITTER_KEY)
+            .arg("recover")
+            .args(args)
+            .output()
+            .unwrap();
+        common::world::Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            exit: common::exit_event(&out.stderr),
+            events: common::parse_events(&out.stderr),
+        }
+    }
+}

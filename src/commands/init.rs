@@ -5,10 +5,11 @@
 use super::{l1_failure, runtime};
 use crate::canonical::codec::encode_machine;
 use crate::canonical::{Machine, SchedulerConfig, WalletConfig};
-use crate::cli::{GlobalArgs, InitArgs};
+use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
 use crate::outcome::{Done, Stop};
+use crate::state::bundle::{BundleIdentity, verify_bundle};
 use crate::state::checkpoint::{CheckpointMeta, load_head, publish};
 use crate::state::config::{Bootstrap, CONFIG_VERSION, Config, load_config, write_config};
 use crate::state::fs::{Fs, RealFs};
@@ -32,6 +33,23 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
             args.preemptive_margin_blocks, args.max_wait_blocks
         )));
     }
+    let bundle = match &args.bootstrap {
+        BootstrapSource::Genesis => None,
+        BootstrapSource::Snapshot(path) => {
+            if args.bootstrap_block.is_some() {
+                return Err(Stop::operator(
+                    "--bootstrap-block applies to genesis only; a snapshot bootstraps at its own \
+                     block",
+                ));
+            }
+            Some(verify_bundle(path).map_err(|e| {
+                Stop::operator(format!(
+                    "bundle {} does not verify: {e}; take a new snapshot",
+                    path.display()
+                ))
+            })?)
+        }
+    };
     create_state_dir(&state)?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let fs = RealFs;
@@ -76,7 +94,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
 
     let rt = runtime()?;
     let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
-    let (config, head_block) = rt.block_on(async {
+    let (config, head_block, machine) = rt.block_on(async {
         let chain_id = l1.chain_id().await.map_err(l1_failure)?;
         if let Some(pin) = args.chain_id
             && pin != chain_id
@@ -102,9 +120,29 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
                 "the application names InputBox {input_box}, which has no code on chain {chain_id}"
             )));
         }
-        let block = match args.bootstrap_block {
-            Some(block) => block,
-            None => l1.deployment_block(args.app).await.map_err(l1_failure)?,
+        let mut config = desired_config(args, &placeholder(), &pinned_sequencer);
+        config.chain_id = chain_id;
+        config.input_box = input_box;
+        let (block, machine) = match &bundle {
+            None => {
+                let block = match args.bootstrap_block {
+                    Some(block) => block,
+                    None => l1.deployment_block(args.app).await.map_err(l1_failure)?,
+                };
+                let mut machine = genesis_machine(&config);
+                machine.advance_to_block(block);
+                (block, machine)
+            }
+            Some(bundle) => {
+                let wanted = BundleIdentity::of(&config);
+                if let Some((field, have, want)) = bundle.meta.identity.difference(&wanted) {
+                    return Err(Stop::operator(format!(
+                        "the bundle belongs to another identity: its {field} is {have}, this \
+                         init asks for {want}; use a bundle of this application"
+                    )));
+                }
+                (bundle.meta.checkpoint.block, bundle.machine.clone())
+            }
         };
         let Some(block_hash) = l1.block_hash(block).await.map_err(l1_failure)? else {
             return Err(Stop::transient(format!(
@@ -115,36 +153,47 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
             .number_of_inputs(input_box, args.app, BlockId::hash(block_hash))
             .await
             .map_err(l1_failure)?;
-        if inputs != 0 {
-            return Err(Stop::operator(format!(
-                "the application already had {inputs} inputs at bootstrap block {block}; a \
-                 genesis bootstrap needs a block before its first input (omit \
-                 --bootstrap-block to use its deployment block)"
-            )));
+        match &bundle {
+            None if inputs != 0 => {
+                return Err(Stop::operator(format!(
+                    "the application already had {inputs} inputs at bootstrap block {block}; a \
+                     genesis bootstrap needs a block before its first input (omit \
+                     --bootstrap-block to use its deployment block)"
+                )));
+            }
+            Some(bundle) => {
+                let bundle_hash = &bundle.meta.checkpoint.block_hash;
+                if !bundle_hash.eq_ignore_ascii_case(&format!("{block_hash:#x}")) {
+                    return Err(Stop::operator(format!(
+                        "the bundle's block {block} has hash {bundle_hash}, but L1 has \
+                         {block_hash:#x} there (a reorg, or another chain); take a snapshot of a \
+                         block that is final"
+                    )));
+                }
+                if inputs != bundle.meta.checkpoint.input_count {
+                    return Err(Stop::operator(format!(
+                        "getNumberOfInputs at the bundle's block {block} is {inputs}, but the \
+                         bundle holds {} inputs; it does not belong to this application's \
+                         history",
+                        bundle.meta.checkpoint.input_count
+                    )));
+                }
+            }
+            None => {}
         }
-        let mut config = desired_config(args, &placeholder(), &pinned_sequencer);
-        config.chain_id = chain_id;
-        config.input_box = input_box;
         config.bootstrap = Bootstrap {
-            kind: "genesis".into(),
+            kind: if bundle.is_some() {
+                "snapshot"
+            } else {
+                "genesis"
+            }
+            .into(),
             block,
-            input_count: 0,
+            input_count: machine.inputs_processed,
         };
-        Ok((config, (block, block_hash)))
+        Ok((config, (block, block_hash), machine))
     })?;
 
-    let mut machine = Machine::genesis(
-        SchedulerConfig {
-            batch_submitter: config.batch_submitter,
-            max_wait_blocks: config.max_wait_blocks,
-        },
-        WalletConfig {
-            erc20_portal: config.erc20_portal,
-            supported_token: config.supported_token,
-            fee_recipient: config.fee_recipient,
-        },
-    );
-    machine.advance_to_block(head_block.0);
     let bytes = encode_machine(&machine).map_err(|e| Stop::internal(e.to_string()))?;
     let now = rfc3339_millis(SystemTime::now());
     publish(
@@ -153,7 +202,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
         CheckpointMeta {
             block: head_block.0,
             block_hash: head_block.1,
-            input_count: 0,
+            input_count: machine.inputs_processed,
         },
         &bytes,
         &hex::encode(machine.state_sha256()),
@@ -174,11 +223,26 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
     Ok(Done::new(
         "initialized",
         format!(
-            "initialised {} at block {} (genesis); `warden tick` runs next",
+            "initialised {} at block {} ({}); `warden tick` runs next",
             state.root().display(),
-            head_block.0
+            head_block.0,
+            config.bootstrap.kind
         ),
     ))
+}
+
+fn genesis_machine(config: &Config) -> Machine {
+    Machine::genesis(
+        SchedulerConfig {
+            batch_submitter: config.batch_submitter,
+            max_wait_blocks: config.max_wait_blocks,
+        },
+        WalletConfig {
+            erc20_portal: config.erc20_portal,
+            supported_token: config.supported_token,
+            fee_recipient: config.fee_recipient,
+        },
+    )
 }
 
 /// The sequencer URL is pinned in config.json, which never holds secrets: refuse one that

@@ -3,6 +3,7 @@
 pub mod init;
 pub mod inspect;
 pub mod recover;
+pub mod snapshot;
 pub mod status;
 pub mod submit;
 pub mod tick;

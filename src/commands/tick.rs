@@ -91,7 +91,7 @@ fn tick(
 }
 
 /// Kinds are a closed set; anything unexpected read back from disk is reported as `latched`.
-fn leak_kind(kind: &str) -> &'static str {
+pub(crate) fn leak_kind(kind: &str) -> &'static str {
     match kind {
         "state_mismatch" => "state_mismatch",
         "inclusion_block_regressed" => "inclusion_block_regressed",
@@ -317,9 +317,9 @@ async fn cycle(
     Err(verdict)
 }
 
-struct Replay {
-    inputs: u64,
-    stop: Option<MachineStop>,
+pub(crate) struct Replay {
+    pub inputs: u64,
+    pub stop: Option<MachineStop>,
 }
 
 enum ReplayError {
@@ -336,7 +336,7 @@ impl From<ScanError> for ReplayError {
 }
 
 /// Streams the inputs of (from, to] into the executor window by window.
-async fn replay(
+pub(crate) async fn replay(
     l1: &L1Client,
     config: &Config,
     executor: &mut NativeExecutor,

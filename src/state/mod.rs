@@ -1,6 +1,7 @@
 //! The state directory (operator-contract §4): locks, checkpoints and `head.json`, the pinned
 //! identity, and the small JSON records other runs and operators read.
 
+pub mod bundle;
 pub mod checkpoint;
 pub mod config;
 pub mod fs;

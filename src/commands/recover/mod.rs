@@ -15,13 +15,45 @@ use crate::timefmt::{compact_stamp, rfc3339_millis};
 use serde_json::{Value, json};
 use std::time::SystemTime;
 
+mod clear;
+mod diagnose;
+mod flush;
+mod replay;
+mod restore;
+
 pub fn run(global: &GlobalArgs, args: &RecoverArgs, events: &Events) -> Result<Done, Stop> {
     match &args.verb {
-        RecoverVerb::Repair { yes } => repair(global, *yes, events, &RealFs),
+        None => diagnose::run(global, events),
+        Some(RecoverVerb::Repair { yes }) => repair(global, *yes, events, &RealFs),
+        Some(RecoverVerb::Clear { block, reason, yes }) => {
+            clear::run(global, *block, reason, *yes, events)
+        }
+        Some(RecoverVerb::Flush {
+            key_file,
+            max_fee_gwei,
+            timeout,
+            yes,
+        }) => flush::run(
+            global,
+            &flush::FlushArgs {
+                key_file: key_file.clone(),
+                max_fee_gwei: *max_fee_gwei,
+                timeout: *timeout,
+                yes: *yes,
+            },
+            events,
+        ),
+        Some(RecoverVerb::Replay {
+            from_block,
+            to_block,
+            from,
+            out,
+        }) => replay::run(global, *from_block, *to_block, from.as_deref(), out, events),
+        Some(RecoverVerb::Restore { from, yes }) => restore::run(global, from, *yes, events),
     }
 }
 
-fn print_plan(plan: &Value) -> Result<(), Stop> {
+pub(crate) fn print_plan(plan: &Value) -> Result<(), Stop> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| Stop::internal(format!("could not render the plan: {e}")))?;
     println!("{text}");
