@@ -32,7 +32,8 @@ fn a_panic_is_exit_1_internal_with_a_panic_event() {
 fn usage_errors_are_exit_1_never_clap_s_2() {
     for args in [
         vec!["status", "--bogus"],
-        vec!["recover"],
+        vec!["snapshot", "verify"],
+        vec!["submit"],
         vec!["recover", "repair", "--yes=maybe"],
         vec![],
     ] {
