@@ -25,7 +25,8 @@ pub fn long_version() -> &'static str {
     long_about = "Guards the L1 side of a Cartesi application rollup run by a centralised \
                   sequencer.\n\nEvery subcommand runs once and exits 0 (done), 1 (not done: \
                   transient, operator, internal or busy) or 2 (a verdict: page a human). Events \
-                  are NDJSON on stderr."
+                  are NDJSON on stderr. `warden --version --json` prints the release fields and the \
+                  git commit of the build."
 )]
 pub struct Cli {
     #[command(flatten)]

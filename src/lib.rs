@@ -12,6 +12,7 @@ pub mod jsonfmt;
 pub mod l1;
 pub mod metrics;
 pub mod outcome;
+pub mod release;
 pub mod secret;
 pub mod sequencer;
 pub mod state;

@@ -39,6 +39,14 @@ fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
+/// `warden --version --json` (either order): clap has no notion of a format for `--version`.
+fn wants_version_json() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.len() == 2
+        && args.iter().any(|a| a == "--version" || a == "-V")
+        && args.iter().any(|a| a == "--json")
+}
+
 fn default_format() -> LogFormat {
     if std::io::stderr().is_terminal() {
         LogFormat::Text
@@ -49,6 +57,10 @@ fn default_format() -> LogFormat {
 
 fn run() -> i32 {
     let started = Instant::now();
+    if wants_version_json() {
+        println!("{}", warden::release::version_json());
+        return exit::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return report_usage_error(error, started),

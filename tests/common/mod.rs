@@ -242,12 +242,7 @@ pub mod world {
     use serde_json::Value;
     use warden::canonical::batch::{Batch, Frame, WireUserOp};
     use warden::canonical::eip712::UserKey;
-    use warden::canonical::input::InputExpectation;
     use warden::canonical::testkit::InputFactory;
-    use warden::canonical::{Machine, SchedulerConfig, WalletConfig};
-    use warden::l1::logs::fetch_bisecting;
-    use warden::l1::{L1Client, log_to_input};
-    use warden::secret::SecretUrl;
 
     pub const SUBMITTER_KEY: usize = 9;
 
@@ -274,7 +269,7 @@ pub mod world {
             Self {
                 rt,
                 devnet,
-                sequencer: SequencerDouble::start(),
+                sequencer: SequencerDouble::start().unwrap(),
                 state_dir: tempfile::tempdir().unwrap(),
                 batch_nonce: 0,
                 user_nonces: Default::default(),
@@ -405,37 +400,14 @@ pub mod world {
 
         /// Replays L1 up to `block` with the canonical core: (state bytes, executed count).
         pub fn canonical_at(&self, block: u64) -> (Vec<u8>, u64) {
-            let d = self.devnet.deployment;
-            let l1 = L1Client::new(&[SecretUrl::new(self.devnet.anvil.url.clone())]).unwrap();
-            let mut machine = Machine::genesis(
-                SchedulerConfig {
-                    batch_submitter: self.submitter(),
-                    max_wait_blocks: 1200,
-                },
-                WalletConfig {
-                    erc20_portal: d.erc20_portal,
-                    supported_token: d.token,
-                    fee_recipient: self.submitter(),
-                },
-            );
-            let codes: Vec<String> = vec!["-32005".into()];
-            self.rt.block_on(async {
-                let mut source = l1.input_logs(d.input_box, d.application);
-                let (logs, _, _) =
-                    fetch_bisecting(&mut source, d.app_deployment_block, block, &codes)
-                        .await
-                        .unwrap();
-                for log in logs {
-                    let expectation = InputExpectation {
-                        chain_id: U256::from(31337u64),
-                        app: d.application,
-                        next_index: machine.inputs_processed,
-                    };
-                    let input = log_to_input(&log, &expectation).unwrap();
-                    machine.advance(&input).unwrap();
-                }
-            });
-            (machine.state_bytes(), machine.wallet.executed_input_count)
+            self.rt
+                .block_on(devnet::canonical_state_at(
+                    &self.devnet.anvil.url,
+                    &self.devnet.deployment,
+                    self.submitter(),
+                    block,
+                ))
+                .unwrap()
         }
 
         /// Makes the double serve the honest state at `block`.

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod sequencer;
+
 pub const ANVIL_PACKAGE: &str = "@foundry-rs/anvil-linux-amd64@1.7.1";
 pub const ROLLUPS_PACKAGE: &str = "@cartesi/rollups@2.2.0";
 pub const TOKEN_PACKAGE: &str = "@openzeppelin/contracts@4.9.6";
@@ -540,4 +542,49 @@ pub async fn block_number(url: &str) -> Result<u64, DevnetError> {
         .get_block_number()
         .await
         .map_err(|e| err("eth_blockNumber", e))
+}
+
+/// Replays the application's inputs up to `block` with the canonical core, as an honest
+/// sequencer would: (state bytes, executed input count). The wallet's fee recipient is the
+/// batch submitter (init's default).
+pub async fn canonical_state_at(
+    url: &str,
+    deployment: &Deployment,
+    batch_submitter: Address,
+    block: u64,
+) -> Result<(Vec<u8>, u64), DevnetError> {
+    use crate::canonical::input::InputExpectation;
+    use crate::canonical::{Machine, SchedulerConfig, WalletConfig};
+    use crate::l1::{L1Client, log_to_input, logs::fetch_bisecting};
+    let l1 = L1Client::new(&[crate::secret::SecretUrl::new(url)]).map_err(|e| err("l1", e))?;
+    let mut machine = Machine::genesis(
+        SchedulerConfig {
+            batch_submitter,
+            max_wait_blocks: 1200,
+        },
+        WalletConfig {
+            erc20_portal: deployment.erc20_portal,
+            supported_token: deployment.token,
+            fee_recipient: batch_submitter,
+        },
+    );
+    let mut source = l1.input_logs(deployment.input_box, deployment.application);
+    let (logs, _, _) = fetch_bisecting(
+        &mut source,
+        deployment.app_deployment_block,
+        block,
+        &["-32005".to_string()],
+    )
+    .await
+    .map_err(|e| err("eth_getLogs", e))?;
+    for log in logs {
+        let expectation = InputExpectation {
+            chain_id: U256::from(CHAIN_ID),
+            app: deployment.application,
+            next_index: machine.inputs_processed,
+        };
+        let input = log_to_input(&log, &expectation).map_err(|e| err("input", e))?;
+        machine.advance(&input).map_err(|e| err("replay", e))?;
+    }
+    Ok((machine.state_bytes(), machine.wallet.executed_input_count))
 }

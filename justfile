@@ -1,0 +1,40 @@
+# warden's everyday commands (https://github.com/casey/just). The README's two set-up commands
+# are `./scripts/demo.sh` and `cargo test --locked`; these recipes wrap the same things.
+
+default:
+    @just --list
+
+# Debug build of the binary.
+build:
+    cargo build --locked
+
+# The whole test suite (unit, property, contract and e2e on anvil): what CI runs.
+test:
+    cargo test --locked
+
+# Only the end-to-end drills on a real anvil with the real rollups contracts.
+e2e:
+    cargo test --locked --test e2e_tick --test e2e_faults --test e2e_submit --test e2e_recover --test devnet
+
+# The demo on an embedded devnet: init, submit, tick agreeing, a divergence, recover.
+demo:
+    ./scripts/demo.sh
+
+# Canonical fold benchmark (100,000 signed transfers).
+bench:
+    cargo bench --locked --bench fold
+
+# Formatting and lints exactly as CI expects them.
+lint:
+    cargo fmt --check
+    cargo clippy --locked --all-targets -- -D warnings
+
+# Regenerate the committed completions and man pages from clap.
+docs:
+    WARDEN_BLESS=1 cargo test --locked --test ship completions_and_man_pages_are_current
+
+# Optimised binary plus its release metadata.
+release:
+    cargo build --release --locked
+    ./target/release/warden --version --json
+    @echo "binary: target/release/warden; RELEASE.json must match the line above"
