@@ -701,3 +701,39 @@ impl Submitting {
         }
     }
 }
+
+#[test]
+fn an_incomplete_l1_view_sends_nothing() {
+    use common::proxy::{Fault, RpcProxy};
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    let _miner = s.miner();
+    let first = s.submit(&["--confirmations", "1"]);
+    assert_eq!(first.exit["outcome"], "submitted", "{}", first.exit);
+    s.seal_transfer();
+    let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
+    proxy.set(Fault::DropFirstLog);
+    let before = s.wallet_nonces().0;
+    let out = s
+        .command(SUBMITTER_KEY)
+        .env("WARDEN_L1_RPC_URL", &proxy.url)
+        .args(s.submit_args(&[]))
+        .output()
+        .unwrap();
+    let exit = common::exit_event(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{exit}");
+    assert_eq!(exit["class"], "transient", "{exit}");
+    assert!(
+        exit["message"].as_str().unwrap().contains("incomplete"),
+        "{exit}"
+    );
+    assert_eq!(
+        s.wallet_nonces().0,
+        before,
+        "a transaction was sent on an incomplete view"
+    );
+    // The honest endpoint posts it.
+    let run = s.submit(&["--confirmations", "1"]);
+    assert_eq!(run.exit["outcome"], "submitted", "{}", run.exit);
+    assert_each_accepted_once(&s.posted(), 2);
+}

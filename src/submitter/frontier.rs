@@ -217,6 +217,19 @@ pub async fn advance_over_unconfirmed(
     )
     .await
     .map_err(fold_failure)?;
+    // A dropped log here would only cost a duplicate post (L1 rejects it by nonce), but a run
+    // that cannot see everything should not spend fees: the same completeness witness applies.
+    let witness = l1
+        .number_of_inputs(config.input_box, config.app, BlockId::number(latest))
+        .await
+        .map_err(l1_failure)?;
+    if witness != expectation.next_index {
+        return Err(Stop::transient(format!(
+            "the L1 view is incomplete: getNumberOfInputs at block {latest} is {witness} but {} \
+             inputs were seen; the next run retries (try another --l1-rpc-url if this persists)",
+            expectation.next_index
+        )));
+    }
     Ok(Frontier {
         confirmed: *confirmed,
         start,
