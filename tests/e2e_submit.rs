@@ -723,8 +723,10 @@ fn an_incomplete_l1_view_sends_nothing() {
     let exit = common::exit_event(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{exit}");
     assert_eq!(exit["class"], "transient", "{exit}");
+    // A dropped log shows as an index gap or as a short completeness witness, by position.
+    let message = exit["message"].as_str().unwrap();
     assert!(
-        exit["message"].as_str().unwrap().contains("incomplete"),
+        message.contains("incomplete") || message.contains("inconsistent"),
         "{exit}"
     );
     assert_eq!(
