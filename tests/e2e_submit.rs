@@ -739,3 +739,91 @@ fn an_incomplete_l1_view_sends_nothing() {
     assert_eq!(run.exit["outcome"], "submitted", "{}", run.exit);
     assert_each_accepted_once(&s.posted(), 2);
 }
+
+#[test]
+fn rpc_credentials_and_the_key_never_reach_events_files_or_metrics() {
+    use common::proxy::RpcProxy;
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    let _miner = s.miner();
+    let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
+    let authority = proxy.url.trim_start_matches("http://");
+    let secret_url = format!("http://alice:pa55word@{authority}/v3/APIKEY0123?token=QSECRET");
+    let dead_url = "http://alice:pa55word@127.0.0.1:9/v3/APIKEY0123?token=QSECRET";
+    let key_hex = devnet::ANVIL_KEYS[SUBMITTER_KEY];
+    let key_file =
+        s.w.state_dir
+            .path()
+            .parent()
+            .unwrap()
+            .join(format!("submitter-key-{}", std::process::id()));
+    std::fs::write(&key_file, key_hex).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let mut transcripts = Vec::new();
+    let mut run = |url: &str, args: Vec<String>, expected: i32| {
+        let out = s
+            .command(SUBMITTER_KEY)
+            .env_remove("WARDEN_SUBMITTER_KEY")
+            .env("WARDEN_L1_RPC_URL", url)
+            .args(&args)
+            .output()
+            .unwrap();
+        let exit = common::exit_event(&out.stderr);
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {exit}");
+        transcripts.push(String::from_utf8_lossy(&out.stderr).to_string());
+        transcripts.push(String::from_utf8_lossy(&out.stdout).to_string());
+    };
+    let key_arg = key_file.display().to_string();
+    run(
+        &secret_url,
+        s.submit_args(&["--key-file", &key_arg, "--confirmations", "1"]),
+        0,
+    );
+    run(dead_url, s.submit_args(&["--key-file", &key_arg]), 1);
+    let block = s.w.block();
+    s.w.mine(2);
+    s.w.sequencer_at(block);
+    run(dead_url, vec!["tick".into()], 1);
+    run(&secret_url, vec!["tick".into()], 0);
+    run(&secret_url, vec!["status".into()], 0);
+    run(&secret_url, vec!["recover".into()], 0);
+    std::fs::remove_file(&key_file).unwrap();
+
+    let mut files = Vec::new();
+    let mut stack = vec![s.w.state_dir.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f.ends_with("submit.prom")));
+    assert!(files.iter().any(|f| f.ends_with("status.prom")));
+    let key_body = key_hex.trim_start_matches("0x");
+    for (what, text) in transcripts
+        .iter()
+        .map(|t| ("output", t.clone()))
+        .chain(files.iter().map(|f| {
+            (
+                f.to_str().unwrap(),
+                String::from_utf8_lossy(&std::fs::read(f).unwrap()).to_string(),
+            )
+        }))
+    {
+        for secret in [
+            "pa55word",
+            "APIKEY0123",
+            "QSECRET",
+            "alice:",
+            &key_body[..16],
+        ] {
+            assert!(!text.contains(secret), "{what} leaks {secret}: {text}");
+        }
+    }
+}
