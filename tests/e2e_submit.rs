@@ -827,3 +827,28 @@ fn rpc_credentials_and_the_key_never_reach_events_files_or_metrics() {
         }
     }
 }
+
+#[test]
+fn dry_run_signs_and_simulates_but_sends_and_writes_nothing() {
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    s.seal_transfer();
+    let before = s.wallet_nonces();
+    let run = s.submit(&["--dry-run"]);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let txs = plan["transactions"].as_array().unwrap();
+    assert_eq!(txs.len(), 2);
+    assert_eq!(txs[0]["batch_nonce"], 0);
+    assert_eq!(txs[1]["wallet_nonce"].as_u64().unwrap(), before.0 + 1);
+    assert!(txs.iter().all(|t| t["simulated"] == "ok"));
+    assert_eq!(s.wallet_nonces(), before, "a dry run sent something");
+    let submitter_dir = s.w.state_dir.path().join("submitter");
+    for record in ["watermark.json", "attempts.json", "last_submit.json"] {
+        assert!(
+            !submitter_dir.join(record).exists(),
+            "a dry run wrote {record}"
+        );
+    }
+    assert!(!s.w.state_dir.path().join("submit.prom").exists());
+}
