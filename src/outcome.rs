@@ -85,6 +85,15 @@ impl Stop {
         }
     }
 
+    /// A `recover` plan that needs a human's action (or `--yes`): exit 1, class operator.
+    pub fn needs_action(message: impl Into<String>) -> Self {
+        Stop::NotDone {
+            class: ErrorClass::Operator,
+            outcome: "needs_action",
+            message: message.into(),
+        }
+    }
+
     pub fn message(&self) -> &str {
         match self {
             Stop::NotDone { message, .. } | Stop::Verdict { message, .. } => message,

@@ -4,7 +4,6 @@
 
 use super::{l1_failure, runtime};
 use crate::canonical::codec::encode_machine;
-use crate::canonical::{Machine, SchedulerConfig, WalletConfig};
 use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
@@ -129,7 +128,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
                     Some(block) => block,
                     None => l1.deployment_block(args.app).await.map_err(l1_failure)?,
                 };
-                let mut machine = genesis_machine(&config);
+                let mut machine = config.genesis_machine();
                 machine.advance_to_block(block);
                 (block, machine)
             }
@@ -229,20 +228,6 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
             config.bootstrap.kind
         ),
     ))
-}
-
-fn genesis_machine(config: &Config) -> Machine {
-    Machine::genesis(
-        SchedulerConfig {
-            batch_submitter: config.batch_submitter,
-            max_wait_blocks: config.max_wait_blocks,
-        },
-        WalletConfig {
-            erc20_portal: config.erc20_portal,
-            supported_token: config.supported_token,
-            fee_recipient: config.fee_recipient,
-        },
-    )
 }
 
 /// The sequencer URL is pinned in config.json, which never holds secrets: refuse one that

@@ -90,14 +90,7 @@ fn submit(
     observed.outbox = args.outbox.display().to_string();
     // Everything that can be checked without the network is checked first.
     let key = SubmitterKey::load(args.key_file.as_deref())?;
-    if key.address() != config.batch_submitter {
-        return Err(Stop::operator(format!(
-            "the signing key is {} but this state directory pins batch submitter {}; use the \
-             submitter's key (nothing was signed)",
-            key.address(),
-            config.batch_submitter
-        )));
-    }
+    key.ensure_pinned(config.batch_submitter)?;
     outbox::list(&args.outbox)?;
     let l1_urls = global.l1_endpoints()?;
     let rt = runtime()?;

@@ -63,58 +63,36 @@ pub struct Config {
 }
 
 impl Config {
+    /// The empty canonical machine this identity starts from.
+    pub fn genesis_machine(&self) -> crate::canonical::Machine {
+        crate::canonical::Machine::genesis(
+            crate::canonical::SchedulerConfig {
+                batch_submitter: self.batch_submitter,
+                max_wait_blocks: self.max_wait_blocks,
+            },
+            crate::canonical::WalletConfig {
+                erc20_portal: self.erc20_portal,
+                supported_token: self.supported_token,
+                fee_recipient: self.fee_recipient,
+            },
+        )
+    }
+
     /// The fields that make up the identity, for `init`'s idempotence check: the first one that
     /// differs, with both values.
     pub fn identity_difference(&self, other: &Config) -> Option<(&'static str, String, String)> {
-        let fields: [(&'static str, String, String); 10] = [
-            (
-                "chain_id",
-                self.chain_id.to_string(),
-                other.chain_id.to_string(),
-            ),
-            ("app", self.app.to_string(), other.app.to_string()),
-            (
-                "input_box",
-                self.input_box.to_string(),
-                other.input_box.to_string(),
-            ),
-            (
-                "batch_submitter",
-                self.batch_submitter.to_string(),
-                other.batch_submitter.to_string(),
-            ),
-            (
-                "erc20_portal",
-                self.erc20_portal.to_string(),
-                other.erc20_portal.to_string(),
-            ),
-            (
-                "supported_token",
-                self.supported_token.to_string(),
-                other.supported_token.to_string(),
-            ),
-            (
-                "fee_recipient",
-                self.fee_recipient.to_string(),
-                other.fee_recipient.to_string(),
-            ),
-            (
-                "max_wait_blocks",
-                self.max_wait_blocks.to_string(),
-                other.max_wait_blocks.to_string(),
-            ),
-            (
-                "preemptive_margin_blocks",
-                self.preemptive_margin_blocks.to_string(),
-                other.preemptive_margin_blocks.to_string(),
-            ),
-            (
-                "l1_confirmation",
-                self.l1_confirmation.as_str().to_string(),
-                other.l1_confirmation.as_str().to_string(),
-            ),
-        ];
-        fields.into_iter().find(|(_, a, b)| a != b)
+        use super::bundle::BundleIdentity;
+        BundleIdentity::of(self)
+            .difference(&BundleIdentity::of(other))
+            .or_else(|| {
+                (self.l1_confirmation != other.l1_confirmation).then(|| {
+                    (
+                        "l1_confirmation",
+                        self.l1_confirmation.as_str().to_string(),
+                        other.l1_confirmation.as_str().to_string(),
+                    )
+                })
+            })
     }
 }
 

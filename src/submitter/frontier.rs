@@ -114,6 +114,28 @@ async fn base_cursor(
     ))
 }
 
+/// `getNumberOfInputs(app)` at `at` must equal the inputs the scan saw.
+async fn require_witness(
+    l1: &L1Client,
+    config: &Config,
+    at: BlockId,
+    block: u64,
+    seen: u64,
+) -> Result<(), Stop> {
+    let witness = l1
+        .number_of_inputs(config.input_box, config.app, at)
+        .await
+        .map_err(l1_failure)?;
+    if witness != seen {
+        return Err(Stop::transient(format!(
+            "the L1 view is incomplete: getNumberOfInputs at block {block} is {witness} but \
+             {seen} inputs were seen; the next run retries (try another --l1-rpc-url if this \
+             persists)"
+        )));
+    }
+    Ok(())
+}
+
 /// Folds the batch gates over (base, confirmed] and checks the completeness witness.
 pub async fn confirmed_frontier(
     l1: &L1Client,
@@ -156,17 +178,14 @@ pub async fn confirmed_frontier(
     )
     .await
     .map_err(fold_failure)?;
-    let witness = l1
-        .number_of_inputs(config.input_box, config.app, BlockId::hash(hash))
-        .await
-        .map_err(l1_failure)?;
-    if witness != expectation.next_index {
-        return Err(Stop::transient(format!(
-            "the L1 view is incomplete: getNumberOfInputs at block {block} is {witness} but {} \
-             inputs were seen; the next run retries (try another --l1-rpc-url if this persists)",
-            expectation.next_index
-        )));
-    }
+    require_witness(
+        l1,
+        config,
+        BlockId::hash(hash),
+        block,
+        expectation.next_index,
+    )
+    .await?;
     Ok(FrontierCursor {
         version: SUBMITTER_RECORD_VERSION,
         block,
@@ -219,17 +238,14 @@ pub async fn advance_over_unconfirmed(
     .map_err(fold_failure)?;
     // A dropped log here would only cost a duplicate post (L1 rejects it by nonce), but a run
     // that cannot see everything should not spend fees: the same completeness witness applies.
-    let witness = l1
-        .number_of_inputs(config.input_box, config.app, BlockId::number(latest))
-        .await
-        .map_err(l1_failure)?;
-    if witness != expectation.next_index {
-        return Err(Stop::transient(format!(
-            "the L1 view is incomplete: getNumberOfInputs at block {latest} is {witness} but {} \
-             inputs were seen; the next run retries (try another --l1-rpc-url if this persists)",
-            expectation.next_index
-        )));
-    }
+    require_witness(
+        l1,
+        config,
+        BlockId::number(latest),
+        latest,
+        expectation.next_index,
+    )
+    .await?;
     Ok(Frontier {
         confirmed: *confirmed,
         start,

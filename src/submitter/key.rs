@@ -103,6 +103,18 @@ impl SubmitterKey {
         self.signer.address()
     }
 
+    /// Refuses a key that is not the pinned batch submitter, before anything is signed.
+    pub fn ensure_pinned(&self, pinned: Address) -> Result<(), Stop> {
+        if self.address() == pinned {
+            return Ok(());
+        }
+        Err(Stop::operator(format!(
+            "the signing key is {} but this state directory pins batch submitter {pinned}; use \
+             the submitter's key (nothing was signed)",
+            self.address()
+        )))
+    }
+
     pub fn sign(&self, plan: &TxPlan) -> Result<SignedTx, Stop> {
         let mut tx = TxEip1559 {
             chain_id: plan.chain_id,

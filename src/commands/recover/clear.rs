@@ -5,7 +5,7 @@
 use super::print_plan;
 use crate::cli::GlobalArgs;
 use crate::events::Events;
-use crate::outcome::{Done, ErrorClass, Stop};
+use crate::outcome::{Done, Stop};
 use crate::state::StateError;
 use crate::state::config::load_config;
 use crate::state::fs::{Fs, RealFs};
@@ -73,14 +73,10 @@ pub fn run(
         "applied": yes,
     }))?;
     if !yes {
-        return Err(Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "needs_action",
-            message: format!(
-                "nothing changed; re-run `warden recover clear --block {block} --reason ... \
+        return Err(Stop::needs_action(format!(
+            "nothing changed; re-run `warden recover clear --block {block} --reason ... \
                  --yes` to archive the {kind} incident"
-            ),
-        });
+        )));
     }
     let resolution = json!({
         "version": 1,

@@ -8,7 +8,7 @@ use crate::commands::runtime;
 use crate::commands::tick::leak_kind;
 use crate::events::Events;
 use crate::l1::L1Client;
-use crate::outcome::{Done, ErrorClass, Stop};
+use crate::outcome::{Done, Stop};
 use crate::sequencer::{Finalized, SequencerClient};
 use crate::state::checkpoint::load_head;
 use crate::state::config::{Config, load_config};
@@ -99,11 +99,9 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
             outcome: "latched",
             message: format!("incident latched ({kind}); next: {next}"),
         }),
-        Some(Finding::NeedsAction { why, next }) => Err(Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "needs_action",
-            message: format!("{why}; next: {next}"),
-        }),
+        Some(Finding::NeedsAction { why, next }) => {
+            Err(Stop::needs_action(format!("{why}; next: {next}")))
+        }
     }
 }
 

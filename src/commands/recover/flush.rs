@@ -74,14 +74,7 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     let _lock = StateLock::acquire(&state, LockDomain::Submitter)?;
     let config = load_config(&state)?;
     let key = SubmitterKey::load(args.key_file.as_deref())?;
-    if key.address() != config.batch_submitter {
-        return Err(Stop::operator(format!(
-            "the signing key is {} but this state directory pins batch submitter {}; use the \
-             submitter's key (nothing was signed)",
-            key.address(),
-            config.batch_submitter
-        )));
-    }
+    key.ensure_pinned(config.batch_submitter)?;
     let watermark = read_watermark(&state)?.map(|w| w.highest_wallet_nonce);
     let l1_urls = global.l1_endpoints()?;
     let rt = runtime()?;
@@ -157,16 +150,12 @@ async fn flush(
         ));
     }
     if !to_replace.is_empty() && !args.yes {
-        return Err(Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "needs_action",
-            message: format!(
-                "nothing changed; re-run `warden recover flush --yes` to replace wallet nonces \
+        return Err(Stop::needs_action(format!(
+            "nothing changed; re-run `warden recover flush --yes` to replace wallet nonces \
                  {}..{}",
-                nonces.latest,
-                end - 1
-            ),
-        });
+            nonces.latest,
+            end - 1
+        )));
     }
     if let Some(&last) = to_replace.last() {
         raise_watermark(&RealFs, state, last)?;

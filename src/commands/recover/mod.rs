@@ -3,7 +3,7 @@
 
 use crate::cli::{GlobalArgs, RecoverArgs, RecoverVerb};
 use crate::events::Events;
-use crate::outcome::{Done, ErrorClass, Stop};
+use crate::outcome::{Done, Stop};
 use crate::state::checkpoint::{
     checkpoint_of, head_for, list_checkpoints, load_head, newest_intact, read_head, write_head,
 };
@@ -51,6 +51,28 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs, events: &Events) -> Result<D
         }) => replay::run(global, *from_block, *to_block, from.as_deref(), out, events),
         Some(RecoverVerb::Restore { from, yes }) => restore::run(global, from, *yes, events),
     }
+}
+
+/// A bundle that verifies and belongs to this state directory's identity.
+pub(crate) fn bundle_for(
+    path: &std::path::Path,
+    config: &crate::state::config::Config,
+) -> Result<crate::state::bundle::VerifiedBundle, Stop> {
+    use crate::state::bundle::{BundleIdentity, verify_bundle};
+    let bundle = verify_bundle(path).map_err(|e| {
+        Stop::operator(format!(
+            "bundle {} does not verify: {e}; nothing changed",
+            path.display()
+        ))
+    })?;
+    if let Some((field, have, want)) = bundle.meta.identity.difference(&BundleIdentity::of(config))
+    {
+        return Err(Stop::operator(format!(
+            "the bundle's {field} is {have} but this state directory pins {want}; use a bundle \
+             of this application (nothing changed)"
+        )));
+    }
+    Ok(bundle)
 }
 
 pub(crate) fn print_plan(plan: &Value) -> Result<(), Stop> {
@@ -121,15 +143,11 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
     });
     print_plan(&plan)?;
     if !yes {
-        return Err(Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "needs_action",
-            message: format!(
-                "the head is corrupt ({problem}); re-run `warden recover repair --yes` to point \
+        return Err(Stop::needs_action(format!(
+            "the head is corrupt ({problem}); re-run `warden recover repair --yes` to point \
                  it at checkpoints/{name} (block {})",
-                manifest.block
-            ),
-        });
+            manifest.block
+        )));
     }
     let head = head_for(&name, &manifest, &rfc3339_millis(SystemTime::now()));
     let corrupt_head = std::fs::read(state.head()).ok();

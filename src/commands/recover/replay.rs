@@ -2,9 +2,7 @@
 //! canonical state over (A, B] into a new directory, for deciding who is wrong after a page.
 //! Read-only with respect to the state directory (it reads only the pinned identity).
 
-use crate::canonical::Machine;
 use crate::canonical::executor::{Executor, NativeExecutor};
-use crate::canonical::{SchedulerConfig, WalletConfig};
 use crate::cli::GlobalArgs;
 use crate::commands::tick::replay;
 use crate::commands::{l1_failure, runtime};
@@ -12,7 +10,6 @@ use crate::events::Events;
 use crate::l1::L1Client;
 use crate::outcome::{Done, Stop};
 use crate::state::StateError;
-use crate::state::bundle::{BundleIdentity, verify_bundle};
 use crate::state::config::load_config;
 use crate::state::fs::{Fs, RealFs};
 use alloy::eips::BlockId;
@@ -42,18 +39,7 @@ pub fn run(
     }
     let start = match from {
         Some(path) => {
-            let bundle = verify_bundle(path).map_err(|e| {
-                Stop::operator(format!("bundle {} does not verify: {e}", path.display()))
-            })?;
-            if let Some((field, have, want)) = bundle
-                .meta
-                .identity
-                .difference(&BundleIdentity::of(&config))
-            {
-                return Err(Stop::operator(format!(
-                    "the bundle's {field} is {have}, this state directory pins {want}"
-                )));
-            }
+            let bundle = super::bundle_for(path, &config)?;
             if bundle.meta.checkpoint.block != from_block {
                 return Err(Stop::operator(format!(
                     "the bundle is at block {}; pass --from-block {}",
@@ -90,17 +76,7 @@ pub fn run(
                         config.bootstrap.block
                     )));
                 }
-                let mut machine = Machine::genesis(
-                    SchedulerConfig {
-                        batch_submitter: config.batch_submitter,
-                        max_wait_blocks: config.max_wait_blocks,
-                    },
-                    WalletConfig {
-                        erc20_portal: config.erc20_portal,
-                        supported_token: config.supported_token,
-                        fee_recipient: config.fee_recipient,
-                    },
-                );
+                let mut machine = config.genesis_machine();
                 machine.advance_to_block(from_block);
                 machine
             }

@@ -8,8 +8,8 @@ use crate::cli::GlobalArgs;
 use crate::commands::{l1_failure, runtime};
 use crate::events::Events;
 use crate::l1::L1Client;
-use crate::outcome::{Done, ErrorClass, Stop};
-use crate::state::bundle::{BundleIdentity, VerifiedBundle, verify_bundle};
+use crate::outcome::{Done, Stop};
+use crate::state::bundle::VerifiedBundle;
 use crate::state::checkpoint::{CheckpointMeta, list_checkpoints, load_head, publish};
 use crate::state::config::{Config, load_config};
 use crate::state::fs::{Fs, RealFs};
@@ -26,22 +26,7 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let config = load_config(&state)?;
-    let bundle = verify_bundle(from).map_err(|e| {
-        Stop::operator(format!(
-            "bundle {} does not verify: {e}; nothing changed",
-            from.display()
-        ))
-    })?;
-    if let Some((field, have, want)) = bundle
-        .meta
-        .identity
-        .difference(&BundleIdentity::of(&config))
-    {
-        return Err(Stop::operator(format!(
-            "the bundle's {field} is {have} but this state directory pins {want}; restore a \
-             bundle of this application (nothing changed)"
-        )));
-    }
+    let bundle = super::bundle_for(from, &config)?;
     let l1_urls = global.l1_endpoints()?;
     let rt = runtime()?;
     let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
@@ -67,16 +52,12 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
         "applied": yes,
     }))?;
     if !yes {
-        return Err(Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "needs_action",
-            message: format!(
-                "nothing changed; re-run `warden recover restore --from {} --yes` to restore \
+        return Err(Stop::needs_action(format!(
+            "nothing changed; re-run `warden recover restore --from {} --yes` to restore \
                  block {}",
-                from.display(),
-                checkpoint.block
-            ),
-        });
+            from.display(),
+            checkpoint.block
+        )));
     }
     let fs = RealFs;
     archive_current(&fs, &state, &archive_dir)?;
