@@ -598,6 +598,7 @@ fn sigterm_mid_run_exits_1_quickly_with_a_consistent_watermark() {
     send_signal(child.id(), "TERM");
     let status = child.wait().unwrap();
     let took = signalled.elapsed();
+    println!("SIGTERM to exit: {took:?}");
     assert!(took < Duration::from_secs(5), "exit took {took:?}");
     assert_eq!(status.code(), Some(1));
     let (latest, pending) = s.wallet_nonces();
