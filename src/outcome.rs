@@ -101,6 +101,53 @@ impl Stop {
     }
 }
 
+/// The fields every run record (`last_tick.json`, `last_submit.json`) and metric derive from an
+/// outcome: exit code, outcome, class (code 1) and kind (code 2), message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub code: i32,
+    pub outcome: &'static str,
+    pub class: Option<&'static str>,
+    pub kind: Option<&'static str>,
+    pub message: String,
+}
+
+impl Summary {
+    pub fn of(result: &Result<Done, Stop>) -> Self {
+        match result {
+            Ok(done) => Summary {
+                code: crate::exit::SUCCESS,
+                outcome: done.outcome,
+                class: None,
+                kind: None,
+                message: done.message.clone(),
+            },
+            Err(Stop::NotDone {
+                class,
+                outcome,
+                message,
+            }) => Summary {
+                code: crate::exit::NOT_DONE,
+                outcome,
+                class: Some(class.as_str()),
+                kind: None,
+                message: message.clone(),
+            },
+            Err(Stop::Verdict {
+                kind,
+                outcome,
+                message,
+            }) => Summary {
+                code: crate::exit::VERDICT,
+                outcome,
+                class: None,
+                kind: Some(kind),
+                message: message.clone(),
+            },
+        }
+    }
+}
+
 impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.message())

@@ -21,12 +21,7 @@ fn warden_with(w: &World, state_dir: &Path, l1_url: &str, args: &[&str]) -> Run 
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        exit: common::exit_event(&out.stderr),
-        events: common::parse_events(&out.stderr),
-    }
+    Run::of(&out)
 }
 
 fn stdout_json(run: &Run) -> Value {

@@ -133,12 +133,7 @@ impl Submitting {
             .stderr(Stdio::piped())
             .output()
             .unwrap();
-        common::world::Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-            exit: common::exit_event(&out.stderr),
-            events: common::parse_events(&out.stderr),
-        }
+        common::world::Run::of(&out)
     }
 
     fn command(&self, key: usize) -> Command {
@@ -694,12 +689,7 @@ impl Submitting {
             .args(args)
             .output()
             .unwrap();
-        common::world::Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-            exit: common::exit_event(&out.stderr),
-            events: common::parse_events(&out.stderr),
-        }
+        common::world::Run::of(&out)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::events::Events;
 use crate::l1::L1Client;
 use crate::l1::wallet::{BroadcastReply, FeeEstimate};
 use crate::metrics::{Health, SubmitterMetrics, render_submitter, write_metrics_file};
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Stop, Summary};
 use crate::state::StateDir;
 use crate::state::config::{Config, load_config};
 use crate::state::fs::RealFs;
@@ -692,19 +692,13 @@ fn record_outcome(
     let fs = RealFs;
     let now = SystemTime::now();
     let finished_at = rfc3339_millis(now);
-    let (code, outcome, class, kind, message) = match result {
-        Ok(done) => (0, done.outcome, None, None, done.message.clone()),
-        Err(Stop::NotDone {
-            class,
-            outcome,
-            message,
-        }) => (1, *outcome, Some(class.as_str()), None, message.clone()),
-        Err(Stop::Verdict {
-            kind,
-            outcome,
-            message,
-        }) => (2, *outcome, None, Some(*kind), message.clone()),
-    };
+    let Summary {
+        code,
+        outcome,
+        class,
+        kind,
+        message,
+    } = Summary::of(result);
     let previous = read_last_submit(state);
     let last_success_at = if code == 0 {
         Some(finished_at.clone())

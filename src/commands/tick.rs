@@ -14,7 +14,7 @@ use crate::exit;
 use crate::l1::logs::{ScanError, scan};
 use crate::l1::{L1Client, log_to_input};
 use crate::metrics::{Health, WatchdogMetrics, render_watchdog, write_metrics_file};
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Stop, Summary};
 use crate::sequencer::{Finalized, SequencerClient};
 use crate::state::checkpoint::{
     CheckpointMeta, LoadedHead, checkpoint_name, head_for, list_checkpoints, load_head, publish,
@@ -670,37 +670,14 @@ fn record_outcome(
     }
     let fs = RealFs;
     let now = SystemTime::now();
-    let (code, outcome, class, kind, message) = match result {
-        Ok(done) => (
-            exit::SUCCESS,
-            done.outcome,
-            None,
-            None,
-            done.message.clone(),
-        ),
-        Err(Stop::NotDone {
-            class,
-            outcome,
-            message,
-        }) => (
-            exit::NOT_DONE,
-            *outcome,
-            Some(class.as_str().to_string()),
-            None,
-            message.clone(),
-        ),
-        Err(Stop::Verdict {
-            kind,
-            outcome,
-            message,
-        }) => (
-            exit::VERDICT,
-            *outcome,
-            None,
-            Some(kind.to_string()),
-            message.clone(),
-        ),
-    };
+    let Summary {
+        code,
+        outcome,
+        class,
+        kind,
+        message,
+    } = Summary::of(result);
+    let (class, kind) = (class.map(str::to_string), kind.map(str::to_string));
     let previous = crate::state::records::read_json_value(&state.last_tick())
         .ok()
         .flatten();

@@ -136,6 +136,45 @@ async fn require_witness(
     Ok(())
 }
 
+/// Streams the application's inputs over (after, to] into `visit`, checking each against its
+/// log and the contiguous index from `next_index`, then the completeness witness at `witness_at`.
+/// Returns the input count after `to`.
+async fn for_each_input(
+    l1: &L1Client,
+    config: &Config,
+    after: u64,
+    to: u64,
+    next_index: u64,
+    witness_at: BlockId,
+    mut visit: impl FnMut(&crate::canonical::Input),
+) -> Result<u64, Stop> {
+    let mut expectation = InputExpectation {
+        chain_id: U256::from(config.chain_id),
+        app: config.app,
+        next_index,
+    };
+    let mut source = l1.input_logs(config.input_box, config.app);
+    scan::<FoldError>(
+        &mut source,
+        after + 1,
+        to,
+        config.max_log_range,
+        &config.long_range_error_codes,
+        |_, _, logs| {
+            for log in &logs {
+                let input = log_to_input(log, &expectation).map_err(FoldError::Input)?;
+                expectation.next_index += 1;
+                visit(&input);
+            }
+            Ok(())
+        },
+    )
+    .await
+    .map_err(fold_failure)?;
+    require_witness(l1, config, witness_at, to, expectation.next_index).await?;
+    Ok(expectation.next_index)
+}
+
 /// Folds the batch gates over (base, confirmed] and checks the completeness witness.
 pub async fn confirmed_frontier(
     l1: &L1Client,
@@ -155,42 +194,23 @@ pub async fn confirmed_frontier(
     let mut frontier = BatchFrontier {
         next_expected_batch_nonce: base.next_expected_batch_nonce,
     };
-    let mut expectation = InputExpectation {
-        chain_id: U256::from(config.chain_id),
-        app: config.app,
-        next_index: base.input_count,
-    };
-    let mut source = l1.input_logs(config.input_box, config.app);
-    scan::<FoldError>(
-        &mut source,
-        base.block + 1,
-        block,
-        config.max_log_range,
-        &config.long_range_error_codes,
-        |_, _, logs| {
-            for log in &logs {
-                let input = log_to_input(log, &expectation).map_err(FoldError::Input)?;
-                expectation.next_index += 1;
-                frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(fold_failure)?;
-    require_witness(
+    let input_count = for_each_input(
         l1,
         config,
-        BlockId::hash(hash),
+        base.block,
         block,
-        expectation.next_index,
+        base.input_count,
+        BlockId::hash(hash),
+        |input| {
+            frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
+        },
     )
     .await?;
     Ok(FrontierCursor {
         version: SUBMITTER_RECORD_VERSION,
         block,
         block_hash: hash,
-        input_count: expectation.next_index,
+        input_count,
         next_expected_batch_nonce: frontier.next_expected_batch_nonce,
     })
 }
@@ -205,45 +225,26 @@ pub async fn advance_over_unconfirmed(
 ) -> Result<Frontier, Stop> {
     let mut start = confirmed.next_expected_batch_nonce;
     let mut in_latest = 0;
-    let mut expectation = InputExpectation {
-        chain_id: U256::from(config.chain_id),
-        app: config.app,
-        next_index: confirmed.input_count,
-    };
-    let mut source = l1.input_logs(config.input_box, config.app);
-    scan::<FoldError>(
-        &mut source,
-        confirmed.block + 1,
-        latest,
-        config.max_log_range,
-        &config.long_range_error_codes,
-        |_, _, logs| {
-            for log in &logs {
-                let input = log_to_input(log, &expectation).map_err(FoldError::Input)?;
-                expectation.next_index += 1;
-                if input.sender != config.batch_submitter {
-                    continue;
-                }
-                if let Ok(batch) = decode_batch(&input.payload)
-                    && batch.nonce == start
-                {
-                    start += 1;
-                    in_latest += 1;
-                }
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(fold_failure)?;
     // A dropped log here would only cost a duplicate post (L1 rejects it by nonce), but a run
     // that cannot see everything should not spend fees: the same completeness witness applies.
-    require_witness(
+    for_each_input(
         l1,
         config,
-        BlockId::number(latest),
+        confirmed.block,
         latest,
-        expectation.next_index,
+        confirmed.input_count,
+        BlockId::number(latest),
+        |input| {
+            if input.sender != config.batch_submitter {
+                return;
+            }
+            if let Ok(batch) = decode_batch(&input.payload)
+                && batch.nonce == start
+            {
+                start += 1;
+                in_latest += 1;
+            }
+        },
     )
     .await?;
     Ok(Frontier {

@@ -253,6 +253,18 @@ pub mod world {
         pub events: Vec<Value>,
     }
 
+    impl Run {
+        /// A finished warden process: exit code, stdout, its NDJSON events and the exit event.
+        pub fn of(out: &std::process::Output) -> Self {
+            Run {
+                code: out.status.code(),
+                stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+                exit: super::exit_event(&out.stderr),
+                events: super::parse_events(&out.stderr),
+            }
+        }
+    }
+
     pub struct World {
         pub rt: tokio::runtime::Runtime,
         pub devnet: TestDevnet,
@@ -296,13 +308,7 @@ pub mod world {
                 .timeout(std::time::Duration::from_secs(120))
                 .output()
                 .unwrap();
-            let events = super::parse_events(&out.stderr);
-            Run {
-                code: out.status.code(),
-                stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-                exit: super::exit_event(&out.stderr),
-                events,
-            }
+            Run::of(&out)
         }
 
         pub fn init_args(&self) -> Vec<String> {
