@@ -843,3 +843,26 @@ fn dry_run_signs_and_simulates_but_sends_and_writes_nothing() {
     }
     assert!(!s.w.state_dir.path().join("submit.prom").exists());
 }
+
+#[test]
+fn a_provider_without_fee_history_still_posts() {
+    use common::proxy::{Fault, RpcProxy};
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    let _miner = s.miner();
+    let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
+    proxy.set(Fault::MethodError {
+        method: "eth_feeHistory".into(),
+        message: "the method eth_feeHistory does not exist/is not available".into(),
+    });
+    let out = s
+        .command(SUBMITTER_KEY)
+        .env("WARDEN_L1_RPC_URL", &proxy.url)
+        .args(s.submit_args(&["--confirmations", "1"]))
+        .output()
+        .unwrap();
+    let run = common::world::Run::of(&out);
+    assert_eq!(run.code, Some(0), "{}", run.exit);
+    assert_eq!(run.exit["outcome"], "submitted", "{}", run.exit);
+    assert_each_accepted_once(&s.posted(), 1);
+}

@@ -16,7 +16,7 @@ use crate::l1::wallet::{BroadcastReply, FeeEstimate};
 use crate::metrics::{Health, SubmitterMetrics, render_submitter, write_metrics_file};
 use crate::outcome::{Done, Stop, Summary};
 use crate::state::StateDir;
-use crate::state::config::{Config, load_config};
+use crate::state::config::{Config, Confirmation, load_config};
 use crate::state::fs::RealFs;
 use crate::state::lock::{LockDomain, StateLock};
 use crate::submitter::fees::{self, Fees, gwei_to_wei};
@@ -229,7 +229,18 @@ impl Run<'_> {
             .map(|safe| confirmed.block.saturating_sub(safe))
             .max();
 
-        let (selected, hold) = self.select(&unaccepted, &frontier, latest)?;
+        // Staleness is measured against the safe head, whatever confirmation level the frontier
+        // uses (a finalized frontier lags safe, which would only delay a certain verdict).
+        let safe = match config.l1_confirmation {
+            Confirmation::Safe => confirmed_head.0,
+            Confirmation::Finalized => {
+                l1.confirmed_head(Confirmation::Safe)
+                    .await
+                    .map_err(l1_failure)?
+                    .0
+            }
+        };
+        let (selected, hold) = self.select(&unaccepted, &frontier, safe, latest)?;
         self.events.info(
             "frontier",
             json!({
@@ -278,10 +289,10 @@ impl Run<'_> {
         &self,
         unaccepted: &[OutboxBatch],
         frontier: &Frontier,
+        safe: u64,
         latest: u64,
     ) -> Result<(Vec<OutboxBatch>, Option<String>), Stop> {
         let config = self.config;
-        let safe = frontier.confirmed.block;
         let danger = config
             .max_wait_blocks
             .saturating_sub(config.preemptive_margin_blocks);
@@ -304,7 +315,7 @@ impl Run<'_> {
                         outcome: "recovery_required",
                         message: format!(
                             "batch {} (first frame safe block {first}) is {age} blocks behind the \
-                             confirmed head {safe}, at or past max_wait_blocks {}: L1 can never \
+                             L1 safe head {safe}, at or past max_wait_blocks {}: L1 can never \
                              accept it. Run `warden recover` then `warden recover flush --yes`, \
                              and have the sequencer reseal from L1",
                             batch.nonce, config.max_wait_blocks

@@ -107,7 +107,8 @@ impl L1Client {
         .await
     }
 
-    /// Base fee of the next block and the median tip of the last ten blocks.
+    /// Base fee of the next block and the median tip of the last ten blocks; providers without
+    /// `eth_feeHistory` fall back to the latest block's base fee and the tip floor.
     pub async fn fee_estimate(&self) -> Result<FeeEstimate, L1Error> {
         let history = self
             .request("eth_feeHistory", |p| async move {
@@ -115,10 +116,12 @@ impl L1Client {
                     .await
                     .map_err(|e| e.to_string())
             })
-            .await?;
-        let base_fee = *history.base_fee_per_gas.last().ok_or_else(|| {
-            L1Error("eth_feeHistory returned no base fee (is this an EIP-1559 chain?)".into())
-        })?;
+            .await;
+        let history = match history {
+            Ok(history) if !history.base_fee_per_gas.is_empty() => history,
+            Ok(_) | Err(_) => return self.fee_estimate_from_latest_block().await,
+        };
+        let base_fee = history.base_fee_per_gas.last().copied().unwrap_or_default();
         let mut tips: Vec<u128> = history
             .reward
             .unwrap_or_default()
@@ -130,6 +133,27 @@ impl L1Client {
         Ok(FeeEstimate {
             base_fee,
             priority_fee: median.max(MIN_PRIORITY_FEE),
+        })
+    }
+
+    async fn fee_estimate_from_latest_block(&self) -> Result<FeeEstimate, L1Error> {
+        let block = self
+            .request("eth_getBlockByNumber", |p| async move {
+                p.get_block_by_number(BlockNumberOrTag::Latest)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await?
+            .ok_or_else(|| L1Error("the L1 node has no latest block".into()))?;
+        let base_fee = block.header.base_fee_per_gas.ok_or_else(|| {
+            L1Error(
+                "the latest block has no base fee: warden sends EIP-1559 transactions only".into(),
+            )
+        })?;
+        Ok(FeeEstimate {
+            // The next block's base fee can rise by 12.5 %.
+            base_fee: u128::from(base_fee) + u128::from(base_fee) / 8,
+            priority_fee: MIN_PRIORITY_FEE,
         })
     }
 

@@ -19,6 +19,11 @@ pub enum Fault {
     },
     /// Every eth_getLogs fails with this message.
     AlwaysFail(String),
+    /// This method (any method) answers a JSON-RPC error, as a provider without it does.
+    MethodError {
+        method: String,
+        message: String,
+    },
 }
 
 pub struct RpcProxy {
@@ -109,6 +114,13 @@ fn serve(
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let fault = fault.lock().unwrap().clone();
         let mut answer: Option<Value> = None;
+        if let Fault::MethodError { method, message } = &fault
+            && request["method"] == method.as_str()
+        {
+            answer = Some(
+                json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": message}}),
+            );
+        }
         if request["method"] == "eth_getLogs" {
             let filter = &request["params"][0];
             if let (Some(from), Some(to)) =
