@@ -182,15 +182,7 @@ impl<'a> Progress<'a> {
             0.0
         };
         if self.bar {
-            let filled = (done.min(self.total) * BAR_WIDTH)
-                .checked_div(self.total)
-                .unwrap_or(BAR_WIDTH);
-            let line = format!(
-                "\r\x1b[K[{}{}] {done}/{} blocks, {inputs} inputs, {rate} blocks/s",
-                "#".repeat(filled as usize),
-                " ".repeat((BAR_WIDTH - filled) as usize),
-                self.total
-            );
+            let line = bar_line(done, self.total, inputs, rate);
             let mut stderr = std::io::stderr().lock();
             let _ = stderr.write_all(line.as_bytes());
             let _ = stderr.flush();
@@ -207,6 +199,18 @@ impl<'a> Progress<'a> {
             );
         }
     }
+}
+
+/// `\r`, clear-line, then `[#####     ] done/total blocks, N inputs, R blocks/s`.
+fn bar_line(done: u64, total: u64, inputs: u64, rate: f64) -> String {
+    let filled = (done.min(total) * BAR_WIDTH)
+        .checked_div(total)
+        .unwrap_or(BAR_WIDTH);
+    format!(
+        "\r\x1b[K[{}{}] {done}/{total} blocks, {inputs} inputs, {rate} blocks/s",
+        "#".repeat(filled as usize),
+        " ".repeat((BAR_WIDTH - filled) as usize),
+    )
 }
 
 /// Shows an endpoint as `scheme://host[:port]` only: credentials may sit in the user info, the
@@ -249,6 +253,22 @@ mod tests {
         assert_eq!(value["event"], "exit");
         assert_eq!(value["code"], 0);
         assert_eq!(value["field_cmd"], "spoof");
+    }
+
+    #[test]
+    fn progress_bars_fill_in_proportion() {
+        let half = bar_line(1000, 2000, 12, 500.0);
+        assert!(half.starts_with("\r\x1b[K["), "{half:?}");
+        assert_eq!(half.matches('#').count(), (BAR_WIDTH / 2) as usize);
+        assert!(half.ends_with("] 1000/2000 blocks, 12 inputs, 500 blocks/s"));
+        assert_eq!(
+            bar_line(5, 0, 0, 0.0).matches('#').count(),
+            BAR_WIDTH as usize
+        );
+        assert_eq!(
+            bar_line(9, 3, 0, 0.0).matches('#').count(),
+            BAR_WIDTH as usize
+        );
     }
 
     #[test]

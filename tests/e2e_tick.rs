@@ -103,6 +103,48 @@ fn catch_up_from_genesis_over_2000_blocks_and_200_inputs_agrees_with_progress() 
     w.mine(3);
     let target = w.block() - 2;
     w.sequencer_at(target);
+
+    // On a terminal (a pseudo-terminal through script(1), where available) the same catch-up
+    // draws a progress bar instead of progress events; it runs on a copy of the state.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let copy = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", w.state_dir.path().display()))
+            .arg(copy.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let command = format!(
+            "{} tick --log-format text --state-dir {} --l1-rpc-url {} --sequencer-url {}",
+            assert_cmd::cargo::cargo_bin("warden").display(),
+            copy.path().display(),
+            w.devnet.anvil.url,
+            w.sequencer.url
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("WARDEN_LOG_FORMAT")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("\x1b[K[#"),
+            "no progress bar on a terminal: {text:?}"
+        );
+        assert!(
+            !text.contains(" progress "),
+            "progress events on a terminal: {text}"
+        );
+    } else {
+        println!("SKIP progress bar check: script(1) is not installed");
+    }
+
     let run = w.warden(&["tick"]);
     assert_eq!(run.code, Some(0), "{}", run.exit);
     assert_eq!(run.exit["outcome"], "agreed");
