@@ -516,6 +516,26 @@ fn identity_mistakes_and_stale_batches_are_refused_before_signing() {
         "{message}"
     );
     assert_eq!(s.wallet_nonces(), before, "a stale batch was sent");
+
+    // The diagnosis sees the stale batch and names the flush.
+    let diagnosis = s.recover(&[]);
+    assert_eq!(diagnosis.code, Some(1), "{}", diagnosis.exit);
+    assert_eq!(diagnosis.exit["outcome"], "needs_action");
+    let report: Value = serde_json::from_str(&diagnosis.stdout).unwrap();
+    assert!(
+        report["submitter"]["oldest_unaccepted_batch_age_blocks"]
+            .as_u64()
+            .unwrap()
+            >= 1200,
+        "{report}"
+    );
+    assert!(
+        report["next"]
+            .as_str()
+            .unwrap()
+            .contains("warden recover flush --yes"),
+        "{report}"
+    );
 }
 
 #[test]
