@@ -197,11 +197,18 @@ impl Run<'_> {
             .transaction_count(submitter, BlockId::number(latest))
             .await
             .map_err(l1_failure)?;
-        let wallet_pending = l1
-            .transaction_count(submitter, BlockId::pending())
-            .await
-            .map_err(l1_failure)?
-            .max(wallet_latest);
+        // Providers without a mempool view refuse `pending`; treating nothing as in flight is
+        // safe (a send over one of ours comes back "already known" or "underpriced": waiting).
+        let wallet_pending = match l1.transaction_count(submitter, BlockId::pending()).await {
+            Ok(count) => count.max(wallet_latest),
+            Err(e) => {
+                self.events.warn(
+                    "pending_nonce_unavailable",
+                    json!({"message": e.0, "assumed": wallet_latest}),
+                );
+                wallet_latest
+            }
+        };
         let balance = l1
             .balance(submitter, BlockId::latest())
             .await
