@@ -189,3 +189,62 @@ fn reorg_with_keep_1_latches_l1_reorg_below_head_even_when_the_sequencer_regress
     assert_eq!(run.code, Some(2), "{}", run.exit);
     assert_eq!(run.exit["kind"], "l1_reorg_below_head");
 }
+
+#[test]
+fn sigterm_during_a_tick_exits_1_quickly_and_records_it() {
+    let (mut w, head) = World::agreed();
+    w.advance();
+    w.sequencer
+        .behave(Behavior::Stall(std::time::Duration::from_secs(30)));
+    let before = w.sequencer.request_count();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("warden"))
+        .env("WARDEN_LOG_FORMAT", "json")
+        .env("WARDEN_STATE_DIR", w.state_dir.path())
+        .env("WARDEN_L1_RPC_URL", &w.devnet.anvil.url)
+        .env("WARDEN_SEQUENCER_URL", &w.sequencer.url)
+        .arg("tick")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while w.sequencer.request_count() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tick never asked the sequencer"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let signalled = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    println!("tick: SIGTERM to exit {took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "exit took {took:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let events = common::parse_events(&out.stderr);
+    assert_eq!(events.iter().filter(|e| e["event"] == "exit").count(), 1);
+    let exit = common::exit_event(&out.stderr);
+    assert_eq!(exit["class"], "transient", "{exit}");
+    assert!(
+        exit["message"].as_str().unwrap().contains("SIGTERM"),
+        "{exit}"
+    );
+    let last: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.state_dir.path().join("last_tick.json")).unwrap())
+            .unwrap();
+    assert_eq!(last["exit_code"], 1);
+    assert_eq!(
+        w.head_block(),
+        head,
+        "the head moved on an interrupted tick"
+    );
+}

@@ -8,7 +8,7 @@
 //!    `latest` count (a re-send is identical until `--timeout`, then a ≥ 10 % replacement);
 //! 5. a bounded wait for confirmations; SIGTERM/SIGINT stops new broadcasts and exits 1.
 
-use super::{l1_failure, runtime};
+use super::{Ended, SUBMIT_SIGNAL_GRACE, l1_failure, runtime, until_signal};
 use crate::cli::{GlobalArgs, SubmitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
@@ -41,8 +41,6 @@ sol! {
     function addInput(address appContract, bytes payload) returns (bytes32);
 }
 
-/// After SIGTERM/SIGINT, how long the run may take to reach a safe stopping point.
-const SIGNAL_GRACE: Duration = Duration::from_secs(3);
 /// Confirmation polling interval.
 const POLL: Duration = Duration::from_millis(500);
 /// Head-room over `eth_estimateGas` (the input count grows between estimate and inclusion).
@@ -105,39 +103,19 @@ fn submit(
         events,
         interrupted: &interrupted,
     };
-    rt.block_on(async {
-        let mut work = std::pin::pin!(run.cycle(observed));
-        let outcome = tokio::select! {
-            outcome = &mut work => return outcome,
-            signal = shutdown_signal() => signal,
-        };
-        interrupted.store(true, Ordering::SeqCst);
-        events.warn(
-            "interrupted",
-            json!({"signal": outcome, "grace_ms": SIGNAL_GRACE.as_millis() as u64}),
-        );
-        // Let the run reach a safe point (it sends nothing new); what it already broadcast is
-        // recorded in the attempt journal and the watermark before each send.
-        let _ = tokio::time::timeout(SIGNAL_GRACE, &mut work).await;
-        Err(Stop::transient(format!(
-            "interrupted by {outcome}: no new broadcast after the signal; what was sent is \
+    match rt.block_on(until_signal(
+        run.cycle(observed),
+        &interrupted,
+        SUBMIT_SIGNAL_GRACE,
+        events,
+    )) {
+        Ended::Finished(outcome) => outcome,
+        // Whatever the work did in the grace period, it sent nothing after the signal; what it
+        // had sent is recorded in the attempt journal and the watermark before each send.
+        Ended::Interrupted { signal, .. } => Err(Stop::transient(format!(
+            "interrupted by {signal}: no new broadcast after the signal; what was sent is \
              recorded, and the next run re-derives everything from L1"
-        )))
-    })
-}
-
-async fn shutdown_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without handlers the default disposition applies; never resolve.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+        ))),
     }
 }
 

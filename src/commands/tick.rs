@@ -3,7 +3,7 @@
 //! claims agreement on an incomplete view: the scan must be gap-free, witnessed by
 //! `getNumberOfInputs` at the target block's hash, and the hash must not move during the scan.
 
-use super::{l1_failure, runtime, sequencer_failure};
+use super::{Ended, TICK_SIGNAL_GRACE, l1_failure, runtime, sequencer_failure, until_signal};
 use crate::canonical::executor::{Executor, NativeExecutor};
 use crate::canonical::input::InputExpectation;
 use crate::canonical::snapshot::decode_state;
@@ -85,9 +85,23 @@ fn tick(
     let rt = runtime()?;
     let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
     let sequencer = SequencerClient::new(sequencer_url).map_err(sequencer_failure)?;
-    rt.block_on(cycle(
+    // tick has no safe points to reach: nothing is committed before the synchronous head flip,
+    // so an unfinished cycle is simply dropped after the grace period.
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let work = cycle(
         state, &config, head, args, &l1, &sequencer, events, observed,
-    ))
+    );
+    match rt.block_on(until_signal(work, &interrupted, TICK_SIGNAL_GRACE, events)) {
+        Ended::Finished(outcome)
+        | Ended::Interrupted {
+            finished: Some(outcome),
+            ..
+        } => outcome,
+        Ended::Interrupted { signal, .. } => Err(Stop::transient(format!(
+            "interrupted by {signal}: nothing was committed after the last head flip; the next \
+             run resumes from it"
+        ))),
+    }
 }
 
 /// Kinds are a closed set; anything unexpected read back from disk is reported as `latched`.
