@@ -6,7 +6,7 @@
 
 use super::print_plan;
 use crate::cli::GlobalArgs;
-use crate::commands::{l1_failure, runtime};
+use crate::commands::{Ended, SUBMIT_SIGNAL_GRACE, l1_failure, runtime, until_signal};
 use crate::events::Events;
 use crate::l1::L1Client;
 use crate::l1::wallet::BroadcastReply;
@@ -79,7 +79,26 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     let l1_urls = global.l1_endpoints()?;
     let rt = runtime()?;
     let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
-    rt.block_on(flush(&state, &config, &key, &l1, watermark, args, events))
+    // Ctrl-C during the wait is expected: every replacement is journalled before it is sent, so
+    // stopping is safe and re-running re-prices only what is still pending.
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let work = flush(&state, &config, &key, &l1, watermark, args, events);
+    match rt.block_on(until_signal(
+        work,
+        &interrupted,
+        SUBMIT_SIGNAL_GRACE,
+        events,
+    )) {
+        Ended::Finished(outcome) => outcome,
+        Ended::Interrupted { signal, .. } => Err(Stop::NotDone {
+            class: ErrorClass::Transient,
+            outcome: "waiting",
+            message: format!(
+                "interrupted by {signal}; what was sent is journalled: re-run `warden recover \
+                 flush --yes` to continue"
+            ),
+        }),
+    }
 }
 
 async fn flush(
