@@ -873,6 +873,7 @@ fn a_provider_without_fee_history_still_posts() {
     let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
     proxy.set(Fault::MethodError {
         method: "eth_feeHistory".into(),
+        param: None,
         message: "the method eth_feeHistory does not exist/is not available".into(),
     });
     let out = s
@@ -885,4 +886,36 @@ fn a_provider_without_fee_history_still_posts() {
     assert_eq!(run.code, Some(0), "{}", run.exit);
     assert_eq!(run.exit["outcome"], "submitted", "{}", run.exit);
     assert_each_accepted_once(&s.posted(), 1);
+}
+
+#[test]
+fn a_provider_without_a_pending_view_still_posts_once() {
+    use common::proxy::{Fault, RpcProxy};
+    let mut s = Submitting::new();
+    s.seal_transfer();
+    s.seal_transfer();
+    let _miner = s.miner();
+    let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
+    proxy.set(Fault::MethodError {
+        method: "eth_getTransactionCount".into(),
+        param: Some("pending".into()),
+        message: "unsupported block tag pending".into(),
+    });
+    for expected in ["submitted", "idle"] {
+        let out = s
+            .command(SUBMITTER_KEY)
+            .env("WARDEN_L1_RPC_URL", &proxy.url)
+            .args(s.submit_args(&["--confirmations", "1"]))
+            .output()
+            .unwrap();
+        let run = common::world::Run::of(&out);
+        assert_eq!(run.code, Some(0), "{}", run.exit);
+        assert_eq!(run.exit["outcome"], expected, "{}", run.exit);
+        assert!(
+            run.events
+                .iter()
+                .any(|e| e["event"] == "pending_nonce_unavailable")
+        );
+    }
+    assert_each_accepted_once(&s.posted(), 2);
 }

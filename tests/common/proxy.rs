@@ -19,9 +19,11 @@ pub enum Fault {
     },
     /// Every eth_getLogs fails with this message.
     AlwaysFail(String),
-    /// This method (any method) answers a JSON-RPC error, as a provider without it does.
+    /// This method (any method) answers a JSON-RPC error, as a provider without it does; with
+    /// `param`, only calls that pass that parameter value (e.g. the `pending` tag).
     MethodError {
         method: String,
+        param: Option<String>,
         message: String,
     },
 }
@@ -114,8 +116,17 @@ fn serve(
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let fault = fault.lock().unwrap().clone();
         let mut answer: Option<Value> = None;
-        if let Fault::MethodError { method, message } = &fault
+        if let Fault::MethodError {
+            method,
+            param,
+            message,
+        } = &fault
             && request["method"] == method.as_str()
+            && param.as_ref().is_none_or(|p| {
+                request["params"]
+                    .as_array()
+                    .is_some_and(|params| params.iter().any(|v| v == p.as_str()))
+            })
         {
             answer = Some(
                 json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": message}}),
