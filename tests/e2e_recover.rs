@@ -213,6 +213,39 @@ fn snapshots_verify_detect_tampering_and_bootstrap_a_second_watchdog() {
     let status = warden_with(&w, second.path(), &proxy.url, &["status"]);
     assert_eq!(stdout_json(&status)["head"]["block"], next);
 
+    // Replay from the bundle reproduces the second watchdog's verified digest.
+    let replay_dir = dir.path().join("replay-from-bundle");
+    let replay = w.warden(&[
+        "recover",
+        "replay",
+        "--from-block",
+        &agreed.to_string(),
+        "--to-block",
+        &next.to_string(),
+        "--from",
+        bundle.to_str().unwrap(),
+        "--out",
+        replay_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(replay.code, Some(0), "{}", replay.exit);
+    assert_eq!(
+        stdout_json(&replay)["state_sha256"],
+        stdout_json(&status)["head"]["state_sha256"]
+    );
+    let wrong_start = w.warden(&[
+        "recover",
+        "replay",
+        "--from-block",
+        &(agreed - 1).to_string(),
+        "--to-block",
+        &next.to_string(),
+        "--from",
+        bundle.to_str().unwrap(),
+        "--out",
+        dir.path().join("unused").to_str().unwrap(),
+    ]);
+    assert_eq!(wrong_start.code, Some(1), "{}", wrong_start.exit);
+
     // A bundle of another application is refused, naming the field.
     let other = tempfile::tempdir().unwrap();
     let mut args = w.init_args();
