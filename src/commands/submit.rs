@@ -208,12 +208,6 @@ impl Run<'_> {
         for (&nonce, path) in files.range(confirmed.next_expected_batch_nonce..) {
             unaccepted.push(outbox::load(nonce, path)?);
         }
-        observed.oldest_unaccepted_age = unaccepted
-            .iter()
-            .filter_map(OutboxBatch::first_safe_block)
-            .map(|safe| confirmed.block.saturating_sub(safe))
-            .max();
-
         // Staleness is measured against the safe head, whatever confirmation level the frontier
         // uses (a finalized frontier lags safe, which would only delay a certain verdict).
         let safe = match config.l1_confirmation {
@@ -225,6 +219,11 @@ impl Run<'_> {
                     .0
             }
         };
+        observed.oldest_unaccepted_age = unaccepted
+            .iter()
+            .filter_map(OutboxBatch::first_safe_block)
+            .map(|first| safe.saturating_sub(first))
+            .max();
         let (selected, hold) = self.select(&unaccepted, &frontier, safe, latest)?;
         self.events.info(
             "frontier",
