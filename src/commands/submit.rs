@@ -397,7 +397,13 @@ impl Run<'_> {
                         )
                     } else {
                         let fees = self.replacement_fees(p, estimate, cap)?;
-                        let gas = self.gas_limit(&data).await?;
+                        // A capped replacement keeps the old fees: keep the old gas too, so it
+                        // is the identical transaction ("already known"), not a weaker rival.
+                        let gas = if fees == p.fees {
+                            p.gas_limit
+                        } else {
+                            self.gas_limit(&data).await?
+                        };
                         (
                             fees,
                             gas,
