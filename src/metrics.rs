@@ -90,22 +90,35 @@ fn number(value: f64) -> String {
     }
 }
 
+/// One sample per state, 1 for the current one, in the reference's order (ok, warning, failed).
+fn status_lines(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    base: [(&str, &str); 2],
+    current: Health,
+) {
+    header(out, name, help);
+    for health in [Health::Ok, Health::Warning, Health::Failed] {
+        let l = labels(&[base[0], base[1], ("state", health.as_str())]);
+        let v = u8::from(current == health);
+        let _ = writeln!(out, "{name}{l} {v}");
+    }
+}
+
 pub fn render_watchdog(m: &WatchdogMetrics) -> String {
     let base = [
         ("app_address", m.app_address.as_str()),
         ("chain", m.chain.as_str()),
     ];
     let mut out = String::new();
-    header(
+    status_lines(
         &mut out,
         "cartesi_watchdog_status",
         "Current watchdog compare state (1 = active).",
+        base,
+        m.health,
     );
-    for health in [Health::Ok, Health::Warning, Health::Failed] {
-        let l = labels(&[base[0], base[1], ("state", health.as_str())]);
-        let v = u8::from(m.health == health);
-        let _ = writeln!(out, "cartesi_watchdog_status{l} {v}");
-    }
     if let Some(kind) = &m.divergence_kind {
         header(
             &mut out,
@@ -182,16 +195,13 @@ pub fn render_submitter(m: &SubmitterMetrics) -> String {
         ("chain", m.chain.as_str()),
     ];
     let mut out = String::new();
-    header(
+    status_lines(
         &mut out,
         "cartesi_submitter_status",
         "Outcome of the last submit (ok = exit 0, warning = exit 1, failed = exit 2).",
+        base,
+        m.health,
     );
-    for health in [Health::Ok, Health::Warning, Health::Failed] {
-        let l = labels(&[base[0], base[1], ("state", health.as_str())]);
-        let v = u8::from(m.health == health);
-        let _ = writeln!(out, "cartesi_submitter_status{l} {v}");
-    }
     let l = labels(&base);
     let mut gauge = |name: &str, help: &str, value: String| {
         header(&mut out, name, help);
