@@ -702,6 +702,17 @@ fn flush_replaces_pending_transactions_and_a_second_flush_is_a_no_op() {
 }
 
 impl Submitting {
+    /// `submit` with its L1 endpoint at `l1_url` (a fault proxy, say).
+    fn submit_via(&self, l1_url: &str, extra: &[&str]) -> common::world::Run {
+        let out = self
+            .command(SUBMITTER_KEY)
+            .env("WARDEN_L1_RPC_URL", l1_url)
+            .args(self.submit_args(extra))
+            .output()
+            .unwrap();
+        common::world::Run::of(&out)
+    }
+
     fn recover(&self, args: &[&str]) -> common::world::Run {
         let out = self
             .command(SUBMITTER_KEY)
@@ -725,14 +736,9 @@ fn an_incomplete_l1_view_sends_nothing() {
     let proxy = RpcProxy::start(&s.w.devnet.anvil.url);
     proxy.set(Fault::DropFirstLog);
     let before = s.wallet_nonces().0;
-    let out = s
-        .command(SUBMITTER_KEY)
-        .env("WARDEN_L1_RPC_URL", &proxy.url)
-        .args(s.submit_args(&[]))
-        .output()
-        .unwrap();
-    let exit = common::exit_event(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{exit}");
+    let run = s.submit_via(&proxy.url, &[]);
+    let exit = run.exit;
+    assert_eq!(run.code, Some(1), "{exit}");
     assert_eq!(exit["class"], "transient", "{exit}");
     // A dropped log shows as an index gap or as a short completeness witness, by position.
     let message = exit["message"].as_str().unwrap();
@@ -876,13 +882,7 @@ fn a_provider_without_fee_history_still_posts() {
         param: None,
         message: "the method eth_feeHistory does not exist/is not available".into(),
     });
-    let out = s
-        .command(SUBMITTER_KEY)
-        .env("WARDEN_L1_RPC_URL", &proxy.url)
-        .args(s.submit_args(&["--confirmations", "1"]))
-        .output()
-        .unwrap();
-    let run = common::world::Run::of(&out);
+    let run = s.submit_via(&proxy.url, &["--confirmations", "1"]);
     assert_eq!(run.code, Some(0), "{}", run.exit);
     assert_eq!(run.exit["outcome"], "submitted", "{}", run.exit);
     assert_each_accepted_once(&s.posted(), 1);
@@ -902,13 +902,7 @@ fn a_provider_without_a_pending_view_still_posts_once() {
         message: "unsupported block tag pending".into(),
     });
     for expected in ["submitted", "idle"] {
-        let out = s
-            .command(SUBMITTER_KEY)
-            .env("WARDEN_L1_RPC_URL", &proxy.url)
-            .args(s.submit_args(&["--confirmations", "1"]))
-            .output()
-            .unwrap();
-        let run = common::world::Run::of(&out);
+        let run = s.submit_via(&proxy.url, &["--confirmations", "1"]);
         assert_eq!(run.code, Some(0), "{}", run.exit);
         assert_eq!(run.exit["outcome"], expected, "{}", run.exit);
         assert!(
