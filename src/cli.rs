@@ -1,11 +1,13 @@
 //! The command-line surface (operator-contract §8). Parsing only: no I/O happens here.
 
 use crate::events::LogFormat;
+use crate::jsonfmt::parse_address;
+use crate::outcome::Stop;
+use crate::release::GIT_COMMIT;
+use crate::secret::SecretUrl;
 use alloy::primitives::Address;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-
-pub const GIT_COMMIT: Option<&str> = option_env!("WARDEN_GIT_COMMIT");
 
 pub fn long_version() -> &'static str {
     match GIT_COMMIT {
@@ -87,42 +89,40 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// The validated L1 endpoints, in failover order.
-    pub fn l1_endpoints(&self) -> Result<Vec<crate::secret::SecretUrl>, crate::outcome::Stop> {
-        if self.l1_rpc_urls.iter().all(|u| u.trim().is_empty()) {
-            return Err(crate::outcome::Stop::operator(
+    pub fn l1_endpoints(&self) -> Result<Vec<SecretUrl>, Stop> {
+        let urls: Vec<&String> = self
+            .l1_rpc_urls
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .collect();
+        if urls.is_empty() {
+            return Err(Stop::operator(
                 "no L1 RPC endpoint: pass --l1-rpc-url URL or set WARDEN_L1_RPC_URL",
             ));
         }
-        self.l1_rpc_urls
-            .iter()
-            .filter(|u| !u.trim().is_empty())
-            .map(|u| {
-                validate_endpoint("L1 RPC URL", u, self.allow_insecure_rpc)
-                    .map_err(crate::outcome::Stop::operator)
+        urls.iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let what = format!("L1 RPC URL #{}", i + 1);
+                SecretUrl::parse(&what, u, self.allow_insecure_rpc).map_err(Stop::operator)
             })
             .collect()
     }
 
     /// The sequencer endpoint: the flag, else the pinned one.
-    pub fn sequencer_endpoint(
-        &self,
-        pinned: Option<&str>,
-    ) -> Result<crate::secret::SecretUrl, crate::outcome::Stop> {
+    pub fn sequencer_endpoint(&self, pinned: Option<&str>) -> Result<SecretUrl, Stop> {
         let url = self.sequencer_url.as_deref().or(pinned).ok_or_else(|| {
-            crate::outcome::Stop::operator(
-                "no sequencer URL: pass --sequencer-url URL or set WARDEN_SEQUENCER_URL",
-            )
+            Stop::operator("no sequencer URL: pass --sequencer-url URL or set WARDEN_SEQUENCER_URL")
         })?;
-        validate_endpoint("sequencer URL", url, self.allow_insecure_rpc)
-            .map_err(crate::outcome::Stop::operator)
+        SecretUrl::parse("the sequencer URL", url, self.allow_insecure_rpc).map_err(Stop::operator)
     }
 
-    pub fn require_state_dir(&self) -> Result<crate::state::StateDir, crate::outcome::Stop> {
+    pub fn require_state_dir(&self) -> Result<crate::state::StateDir, Stop> {
         self.state_dir
             .as_ref()
             .map(crate::state::StateDir::new)
             .ok_or_else(|| {
-                crate::outcome::Stop::operator(
+                Stop::operator(
                     "no state directory given: pass --state-dir DIR or set WARDEN_STATE_DIR",
                 )
             })
@@ -280,6 +280,9 @@ pub enum RecoverVerb {
         /// Why it is safe to clear (kept in the resolution record).
         #[arg(long)]
         reason: String,
+        /// Archive an `incident` that is not a valid latch (after inspecting it by hand).
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         yes: bool,
     },
@@ -373,76 +376,6 @@ pub enum InspectWhat {
     },
 }
 
-/// `0x` + 40 hex digits; mixed case must be a valid EIP-55 checksum (a typo guard).
-pub fn parse_address(text: &str) -> Result<Address, String> {
-    let hex = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .ok_or_else(|| format!("{text:?} is not an address: it must start with 0x"))?;
-    if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!(
-            "{text:?} is not an address: expected 0x and 40 hex digits"
-        ));
-    }
-    let has_upper = hex.chars().any(|c| c.is_ascii_uppercase());
-    let has_lower = hex.chars().any(|c| c.is_ascii_lowercase());
-    let address: Address = format!("0x{hex}")
-        .parse()
-        .map_err(|e| format!("{text:?} is not an address: {e}"))?;
-    if has_upper && has_lower && address.to_checksum(None) != format!("0x{hex}") {
-        return Err(format!(
-            "{text:?} has mixed case but an invalid EIP-55 checksum (did you mean {}?); check \
-             the address, or write it in lower case",
-            address.to_checksum(None)
-        ));
-    }
-    Ok(address)
-}
-
-/// Checks an endpoint before any network call: http(s) only, and plain http only to loopback
-/// unless `allow_insecure`. Errors show the redacted URL only.
-pub fn validate_endpoint(
-    what: &str,
-    url: &str,
-    allow_insecure: bool,
-) -> Result<crate::secret::SecretUrl, String> {
-    let secret = crate::secret::SecretUrl::new(url.trim());
-    let shown = secret.redacted();
-    let Some((scheme, rest)) = secret.expose().split_once("://") else {
-        return Err(format!(
-            "{what} {shown} is not a URL (expected http:// or https://)"
-        ));
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() {
-        return Err(format!("{what} {shown} has no host"));
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(secret),
-        "http" if allow_insecure || is_loopback(host) => Ok(secret),
-        "http" => Err(format!(
-            "{what} {shown} is plain http to a non-loopback host; use https, or pass \
-             --allow-insecure-rpc if this network is trusted"
-        )),
-        other => Err(format!(
-            "{what} {shown} has scheme {other:?}; only http and https are supported"
-        )),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,33 +384,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn endpoint_validation() {
-        assert!(validate_endpoint("rpc", "http://127.0.0.1:8545", false).is_ok());
-        assert!(validate_endpoint("rpc", "http://127.3.2.1:8545", false).is_ok());
-        assert!(validate_endpoint("rpc", "http://localhost:8545/", false).is_ok());
-        assert!(validate_endpoint("rpc", "http://[::1]:8545", false).is_ok());
-        assert!(validate_endpoint("rpc", "https://rpc.example.com/v3/KEY", false).is_ok());
-        let err = validate_endpoint("rpc", "http://user:pw@rpc.example.com/KEY?x=SECRET", false)
-            .unwrap_err();
-        assert!(
-            !err.contains("pw") && !err.contains("KEY") && !err.contains("SECRET"),
-            "{err}"
-        );
-        assert!(validate_endpoint("rpc", "http://rpc.example.com", true).is_ok());
-        assert!(validate_endpoint("rpc", "ftp://rpc.example.com", true).is_err());
-        assert!(validate_endpoint("rpc", "rpc.example.com", true).is_err());
-        assert!(validate_endpoint("rpc", "http://", true).is_err());
-    }
-
-    #[test]
-    fn address_parsing() {
-        assert!(parse_address("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").is_ok());
-        assert!(parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").is_ok());
-        assert!(parse_address("0x70997970C51812dc3A010C7d01b50e0d17dc79c8").is_err());
-        assert!(parse_address("70997970c51812dc3a010c7d01b50e0d17dc79c8").is_err());
-        assert!(parse_address("0x1234").is_err());
     }
 }

@@ -213,24 +213,6 @@ fn bar_line(done: u64, total: u64, inputs: u64, rate: f64) -> String {
     )
 }
 
-/// Shows an endpoint as `scheme://host[:port]` only: credentials may sit in the user info, the
-/// path (API keys) or the query, so everything but scheme, host and port is dropped.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "<unparseable-url>".to_string();
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let scheme_ok = !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if !scheme_ok || host_port.is_empty() {
-        return "<unparseable-url>".to_string();
-    }
-    format!("{}://{}", scheme.to_ascii_lowercase(), host_port)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,22 +251,5 @@ mod tests {
             bar_line(9, 3, 0, 0.0).matches('#').count(),
             BAR_WIDTH as usize
         );
-    }
-
-    #[test]
-    fn redaction_keeps_scheme_host_and_port_only() {
-        assert_eq!(
-            redact_url("https://user:secret@rpc.example.com:8545/v3/KEY123?apikey=zzz#frag"),
-            "https://rpc.example.com:8545"
-        );
-        assert_eq!(
-            redact_url("https://mainnet.infura.io/v3/0123456789abcdef"),
-            "https://mainnet.infura.io"
-        );
-        assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
-        assert_eq!(redact_url("HTTP://[::1]:8545/x"), "http://[::1]:8545");
-        assert_eq!(redact_url("wss://h?token=abc"), "wss://h");
-        assert_eq!(redact_url("not a url with secret"), "<unparseable-url>");
-        assert_eq!(redact_url("https://@/path"), "<unparseable-url>");
     }
 }

@@ -5,6 +5,8 @@
 pub mod canonical;
 pub mod cli;
 pub mod commands;
+/// The local devnet, the sequencer double and the workload builders: test support only.
+#[cfg(feature = "testkit")]
 pub mod devnet;
 pub mod events;
 pub mod exit;

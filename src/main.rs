@@ -87,7 +87,9 @@ fn run() -> i32 {
 
 /// Runs one subcommand. Each arm calls the one documented entry of that mode.
 fn try_main(cli: &Cli, events: &Events) -> Result<Done, Stop> {
-    // Test seam: a real panic on demand, to prove the panic path keeps the exit contract.
+    // Test seam (test builds only): a real panic on demand, to prove the panic path keeps the
+    // exit contract.
+    #[cfg(feature = "testkit")]
     if std::env::var_os("WARDEN_TEST_INJECT_PANIC").is_some_and(|v| v == "panic") {
         panic!("panic injected by WARDEN_TEST_INJECT_PANIC");
     }
@@ -154,7 +156,7 @@ fn report_exit(events: &Events, result: Result<Done, Stop>, started: Instant) ->
                 json!({
                     "code": exit::NOT_DONE,
                     "outcome": outcome,
-                    "class": class.as_str(),
+                    "class": class,
                     "message": message,
                     "duration_ms": duration_ms,
                 }),

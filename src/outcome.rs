@@ -1,11 +1,12 @@
-//! Typed run outcomes. Commands return `Result<Done, Stop>`; `main` alone maps them to exit codes.
+//! Typed run outcomes: the vocabulary of the exit contract (operator-contract §2–§3). Commands
+//! return `Result<Done, Stop>`; `main` alone maps them to exit codes and the `exit` event. The
+//! strings of these enums are the contract's, so alert rules and scripts can match them.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// Why a run did not finish (exit 1). Every message says what to do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Why a run did not finish (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// The next scheduled run may succeed (network, rate limits, L1 behind, sequencer not ready).
     Transient,
@@ -17,26 +18,129 @@ pub enum ErrorClass {
     Busy,
 }
 
-impl ErrorClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorClass::Transient => "transient",
-            ErrorClass::Operator => "operator",
-            ErrorClass::Internal => "internal",
-            ErrorClass::Busy => "busy",
-        }
-    }
+/// A deterministic verdict about the rollup (exit 2): page a human.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerdictKind {
+    StateMismatch,
+    InclusionBlockRegressed,
+    CanonicalMachineDead,
+    L1ReorgBelowHead,
+    RecoveryRequired,
 }
+
+/// What a run ended as (the `exit` event's `outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Initialized,
+    AlreadyInitialized,
+    Idle,
+    Agreed,
+    CatchingUp,
+    Diverged,
+    Latched,
+    Failed,
+    Submitted,
+    Waiting,
+    RecoveryRequired,
+    Healthy,
+    NeedsAction,
+    Done,
+    Written,
+    Verified,
+    Ok,
+}
+
+/// A closed vocabulary with stable strings (`as_str`) that `Display` and `Serialize` use.
+macro_rules! vocabulary {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text),+
+                }
+            }
+
+            /// The variant whose string is `text`, if any.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $ty::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "{text:?} is not a known {}",
+                        stringify!($ty)
+                    ))
+                })
+            }
+        }
+    };
+}
+
+vocabulary!(ErrorClass {
+    Transient => "transient",
+    Operator => "operator",
+    Internal => "internal",
+    Busy => "busy",
+});
+
+vocabulary!(VerdictKind {
+    StateMismatch => "state_mismatch",
+    InclusionBlockRegressed => "inclusion_block_regressed",
+    CanonicalMachineDead => "canonical_machine_dead",
+    L1ReorgBelowHead => "l1_reorg_below_head",
+    RecoveryRequired => "recovery_required",
+});
+
+vocabulary!(Outcome {
+    Initialized => "initialized",
+    AlreadyInitialized => "already_initialized",
+    Idle => "idle",
+    Agreed => "agreed",
+    CatchingUp => "catching_up",
+    Diverged => "diverged",
+    Latched => "latched",
+    Failed => "failed",
+    Submitted => "submitted",
+    Waiting => "waiting",
+    RecoveryRequired => "recovery_required",
+    Healthy => "healthy",
+    NeedsAction => "needs_action",
+    Done => "done",
+    Written => "written",
+    Verified => "verified",
+    Ok => "ok",
+});
 
 /// A finished run (exit 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub message: String,
 }
 
 impl Done {
-    pub fn new(outcome: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
         Self {
             outcome,
             message: message.into(),
@@ -44,52 +148,57 @@ impl Done {
     }
 }
 
-/// A run that stopped: not done (exit 1) or a verdict (exit 2).
+/// A run that stopped: not done (exit 1) or a verdict (exit 2). Every message says what to do
+/// next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
     NotDone {
         class: ErrorClass,
-        outcome: &'static str,
+        outcome: Outcome,
         message: String,
     },
     Verdict {
-        /// Stable snake_case kind, e.g. `state_mismatch`.
-        kind: &'static str,
-        outcome: &'static str,
+        kind: VerdictKind,
+        outcome: Outcome,
         message: String,
     },
 }
 
 impl Stop {
-    pub fn operator(message: impl Into<String>) -> Self {
+    pub fn not_done(class: ErrorClass, message: impl Into<String>) -> Self {
         Stop::NotDone {
-            class: ErrorClass::Operator,
-            outcome: "failed",
+            class,
+            outcome: Outcome::Failed,
             message: message.into(),
         }
+    }
+
+    pub fn operator(message: impl Into<String>) -> Self {
+        Self::not_done(ErrorClass::Operator, message)
     }
 
     pub fn transient(message: impl Into<String>) -> Self {
-        Stop::NotDone {
-            class: ErrorClass::Transient,
-            outcome: "failed",
-            message: message.into(),
-        }
+        Self::not_done(ErrorClass::Transient, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Stop::NotDone {
-            class: ErrorClass::Internal,
-            outcome: "failed",
-            message: message.into(),
-        }
+        Self::not_done(ErrorClass::Internal, message)
     }
 
     /// A `recover` plan that needs a human's action (or `--yes`): exit 1, class operator.
     pub fn needs_action(message: impl Into<String>) -> Self {
         Stop::NotDone {
             class: ErrorClass::Operator,
-            outcome: "needs_action",
+            outcome: Outcome::NeedsAction,
+            message: message.into(),
+        }
+    }
+
+    /// Still waiting on L1 (exit 1, transient, outcome `waiting`).
+    pub fn waiting(message: impl Into<String>) -> Self {
+        Stop::NotDone {
+            class: ErrorClass::Transient,
+            outcome: Outcome::Waiting,
             message: message.into(),
         }
     }
@@ -99,16 +208,47 @@ impl Stop {
             Stop::NotDone { message, .. } | Stop::Verdict { message, .. } => message,
         }
     }
+
+    pub fn class(&self) -> Option<ErrorClass> {
+        match self {
+            Stop::NotDone { class, .. } => Some(*class),
+            Stop::Verdict { .. } => None,
+        }
+    }
+
+    /// The same stop with `context: ` in front of its message.
+    pub fn context(self, context: &str) -> Self {
+        match self {
+            Stop::NotDone {
+                class,
+                outcome,
+                message,
+            } => Stop::NotDone {
+                class,
+                outcome,
+                message: format!("{context}: {message}"),
+            },
+            Stop::Verdict {
+                kind,
+                outcome,
+                message,
+            } => Stop::Verdict {
+                kind,
+                outcome,
+                message: format!("{context}: {message}"),
+            },
+        }
+    }
 }
 
-/// The fields every run record (`last_tick.json`, `last_submit.json`) and metric derive from an
-/// outcome: exit code, outcome, class (code 1) and kind (code 2), message.
+/// The fields every run record (`last_tick.json`, `last_submit.json`), metric and the `exit`
+/// event derive from an outcome: exit code, outcome, class (code 1), kind (code 2), message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub code: i32,
-    pub outcome: &'static str,
-    pub class: Option<&'static str>,
-    pub kind: Option<&'static str>,
+    pub outcome: Outcome,
+    pub class: Option<ErrorClass>,
+    pub kind: Option<VerdictKind>,
     pub message: String,
 }
 
@@ -128,8 +268,8 @@ impl Summary {
                 message,
             }) => Summary {
                 code: crate::exit::NOT_DONE,
-                outcome,
-                class: Some(class.as_str()),
+                outcome: *outcome,
+                class: Some(*class),
                 kind: None,
                 message: message.clone(),
             },
@@ -139,9 +279,9 @@ impl Summary {
                 message,
             }) => Summary {
                 code: crate::exit::VERDICT,
-                outcome,
+                outcome: *outcome,
                 class: None,
-                kind: Some(kind),
+                kind: Some(*kind),
                 message: message.clone(),
             },
         }
@@ -155,3 +295,25 @@ impl fmt::Display for Stop {
 }
 
 impl std::error::Error for Stop {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabularies_round_trip_through_their_strings() {
+        for kind in VerdictKind::ALL {
+            assert_eq!(VerdictKind::parse(kind.as_str()), Some(*kind));
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(serde_json::from_str::<VerdictKind>(&json).unwrap(), *kind);
+        }
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(*outcome));
+        }
+        for class in ErrorClass::ALL {
+            assert_eq!(ErrorClass::parse(class.as_str()), Some(*class));
+        }
+        assert_eq!(VerdictKind::parse("latched"), None);
+        assert!(serde_json::from_str::<VerdictKind>("\"bogus\"").is_err());
+    }
+}

@@ -3,6 +3,9 @@
 
 use serde_json::{Value, json};
 
+/// The git commit the build embedded (`build.rs`), when it could see one.
+pub const GIT_COMMIT: Option<&str> = option_env!("WARDEN_GIT_COMMIT");
+
 /// The canonical protocol warden re-executes: the `cartesi/sequencer` scheduler and wallet
 /// (newest semantics). Bump when the state transition or its wire formats change.
 pub const CANONICAL_PROTOCOL_VERSION: u32 = 1;
@@ -29,11 +32,11 @@ pub fn release_fields() -> Value {
 /// build had no git).
 pub fn version_json() -> Value {
     let mut fields = release_fields();
-    fields["git_commit"] = json!(crate::cli::GIT_COMMIT);
+    fields["git_commit"] = json!(GIT_COMMIT);
     fields
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "testkit"))]
 mod tests {
     #[test]
     fn the_devnet_pins_the_supported_contracts() {

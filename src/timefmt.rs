@@ -17,6 +17,13 @@ pub fn rfc3339_millis(time: SystemTime) -> String {
     )
 }
 
+/// Seconds since the Unix epoch (0 before it), for metrics.
+pub fn unix_seconds(time: SystemTime) -> f64 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+}
+
 /// `YYYYMMDDTHHMMSSZ`, the stamp of archive and incident directory names.
 pub fn compact_stamp(time: SystemTime) -> String {
     let secs = time

@@ -11,12 +11,8 @@ use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warden::canonical::batch::{Batch, Frame, WireUserOp};
-use warden::canonical::input::InputExpectation;
 use warden::canonical::scheduler::{BatchFrontier, FrontierStep, SchedulerConfig};
 use warden::canonical::testkit::transfer_data;
-use warden::l1::logs::fetch_bisecting;
-use warden::l1::{L1Client, log_to_input};
-use warden::secret::SecretUrl;
 
 /// A world with a sequencer outbox and the submitter's key.
 struct Submitting {
@@ -159,8 +155,6 @@ impl Submitting {
     /// Every batch nonce the submitter posted, in L1 order, and how the scheduler's gates took
     /// each (true = accepted).
     fn posted(&self) -> Vec<(u64, bool)> {
-        let d = self.w.devnet.deployment;
-        let l1 = L1Client::new(&[SecretUrl::new(self.w.devnet.anvil.url.clone())]).unwrap();
         let latest = self.w.block();
         let config = SchedulerConfig {
             batch_submitter: self.w.submitter(),
@@ -169,39 +163,27 @@ impl Submitting {
         let mut frontier = BatchFrontier {
             next_expected_batch_nonce: 0,
         };
-        self.w.rt.block_on(async {
-            let mut source = l1.input_logs(d.input_box, d.application);
-            let (logs, _, _) = fetch_bisecting(
-                &mut source,
-                d.app_deployment_block,
+        let inputs = self
+            .w
+            .rt
+            .block_on(devnet::inputs_up_to(
+                &self.w.devnet.anvil.url,
+                &self.w.devnet.deployment,
                 latest,
-                &["-32005".to_string()],
-            )
-            .await
+            ))
             .unwrap();
-            let mut out = Vec::new();
-            for (i, log) in logs.iter().enumerate() {
-                let input = log_to_input(
-                    log,
-                    &InputExpectation {
-                        chain_id: U256::from(31337u64),
-                        app: d.application,
-                        next_index: i as u64,
-                    },
-                )
-                .unwrap();
-                if input.sender != self.w.submitter() {
-                    continue;
-                }
-                let nonce = warden::canonical::batch::decode_batch(&input.payload)
-                    .unwrap()
-                    .nonce;
-                let step =
-                    frontier.observe(&config, input.sender, &input.payload, input.block_number);
-                out.push((nonce, matches!(step, FrontierStep::Accepted { .. })));
+        let mut out = Vec::new();
+        for input in inputs {
+            if input.sender != self.w.submitter() {
+                continue;
             }
-            out
-        })
+            let nonce = warden::canonical::batch::decode_batch(&input.payload)
+                .unwrap()
+                .nonce;
+            let step = frontier.observe(&config, input.sender, &input.payload, input.block_number);
+            out.push((nonce, matches!(step, FrontierStep::Accepted { .. })));
+        }
+        out
     }
 
     fn watermark(&self) -> Option<u64> {

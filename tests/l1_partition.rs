@@ -2,7 +2,8 @@
 
 mod common;
 
-use warden::l1::logs::{LogSource, RawLog, fetch_bisecting, sort_logs};
+use warden::l1::logs::{LogSource, RangeCodes, RawLog, fetch_bisecting, sort_logs};
+use warden::l1::{L1Error, L1ErrorKind};
 
 struct Scripted {
     failures: Vec<(u64, u64, String)>,
@@ -10,10 +11,18 @@ struct Scripted {
 }
 
 impl LogSource for Scripted {
-    async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, String> {
+    async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, L1Error> {
         self.calls.push((from, to));
         match self.failures.iter().find(|f| (f.0, f.1) == (from, to)) {
-            Some(f) => Err(f.2.clone()),
+            // The vectors carry the code in the message only, as many providers do.
+            Some(f) => Err(L1Error {
+                endpoint: "http://127.0.0.1:1".into(),
+                method: "eth_getLogs",
+                kind: L1ErrorKind::Rpc {
+                    code: -32000,
+                    message: f.2.clone(),
+                },
+            }),
             None => Ok(vec![]),
         }
     }
@@ -31,6 +40,7 @@ fn reference_partition_scenarios() {
         .iter()
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
+    let codes = RangeCodes::new(&codes);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -74,6 +84,7 @@ fn reference_partition_scenarios() {
         .unwrap()
         .iter()
         .map(|l| RawLog {
+            address: Default::default(),
             block_number: hex(&l["blockNumber"]),
             block_hash: None,
             transaction_index: hex(&l["transactionIndex"]),

@@ -727,7 +727,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__clear)
-            opts="-h --block --reason --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --block --reason --force --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -125,6 +125,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l force -d 'Archive an `incident` that is not a valid latch (after inspecting it by hand)'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l yes
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'

@@ -30,6 +30,12 @@ pub enum StopReason {
         op: usize,
         fee_price: u16,
     },
+    /// A batch was accepted at nonce `u64::MAX`: the next expected nonce has no successor.
+    BatchNonceOverflow { batch_nonce: u64 },
+    /// `executed_input_count` would pass `u64::MAX`.
+    ExecutedCountOverflow,
+    /// The L1 input index would pass `u64::MAX`.
+    InputCountOverflow,
 }
 
 impl fmt::Display for StopReason {
@@ -45,6 +51,17 @@ impl fmt::Display for StopReason {
                 "batch {batch_nonce} frame {frame} op {op}: fee_price {fee_price} exceeds the \
                  maximum exponent {MAX_EXPONENT}"
             ),
+            StopReason::BatchNonceOverflow { batch_nonce } => write!(
+                f,
+                "batch {batch_nonce} was accepted but the next batch nonce overflows u64 (no \
+                 canonical successor)"
+            ),
+            StopReason::ExecutedCountOverflow => {
+                f.write_str("executed_input_count overflows u64 (no canonical successor)")
+            }
+            StopReason::InputCountOverflow => {
+                f.write_str("the input count overflows u64 (no canonical successor)")
+            }
         }
     }
 }
@@ -145,6 +162,15 @@ impl Machine {
         self.stopped.as_ref()
     }
 
+    /// The live machine as it was before the input that stopped it (a stop rolls that input
+    /// back: the stop is evidence, this is the state). Equal to `self` when it never stopped.
+    pub fn before_stop(&self) -> Machine {
+        Machine {
+            stopped: None,
+            ..self.clone()
+        }
+    }
+
     /// The canonical state bytes (canonical-protocol §7).
     pub fn state_bytes(&self) -> Vec<u8> {
         encode_state(&self.wallet)
@@ -188,8 +214,69 @@ impl Machine {
                 last: self.last_processed_block,
             });
         }
+        // A stop rolls the whole input back. Only inputs that can stop pay for a copy of what
+        // they may change; every other input runs without one.
+        let undo = self
+            .may_stop(&prepared)
+            .then(|| (self.wallet.clone(), self.fridge.clone()));
+        let folded = self.fold_input(input, prepared);
+        let folded = folded.and_then(|report| {
+            self.inputs_processed = self
+                .inputs_processed
+                .checked_add(1)
+                .ok_or(StopReason::InputCountOverflow)?;
+            Ok(report)
+        });
+        match folded {
+            Ok(report) => {
+                self.last_processed_block = input.block_number;
+                Ok(report)
+            }
+            Err(reason) => {
+                if let Some((wallet, fridge)) = undo {
+                    self.wallet = wallet;
+                    self.fridge = fridge;
+                }
+                let stop = MachineStop {
+                    input_index: input.index,
+                    block: input.block_number,
+                    reason,
+                };
+                self.stopped = Some(stop.clone());
+                Err(AdvanceError::Stopped(stop))
+            }
+        }
+    }
+
+    /// True when this input could stop the machine (so its effects must be undoable): a frame
+    /// priced above the maximum exponent, a batch at the last nonce, or counters at their end.
+    fn may_stop(&self, prepared: &PreparedInput) -> bool {
+        let batch = match &prepared.batch {
+            Some(Ok(batch)) => Some(batch),
+            _ => None,
+        };
+        let ops = batch.map_or(0, |b| b.op_count() as u64);
+        let executions = (self.fridge.len() as u64).saturating_add(ops);
+        self.inputs_processed == u64::MAX
+            || self
+                .wallet
+                .executed_input_count
+                .checked_add(executions)
+                .is_none()
+            || batch.is_some_and(|b| {
+                self.next_expected_batch_nonce == u64::MAX
+                    || b.frames.iter().any(|f| f.fee_price > MAX_EXPONENT)
+            })
+    }
+
+    /// Steps 1–3 for one input. `Err` is a machine stop; the caller rolls the input back.
+    fn fold_input(
+        &mut self,
+        input: &Input,
+        prepared: PreparedInput,
+    ) -> Result<AdvanceReport, StopReason> {
         let inclusion_block = input.block_number;
-        let backstop_executed = self.run_backstop(inclusion_block);
+        let backstop_executed = self.run_backstop(inclusion_block)?;
         let outcome = match prepared.batch {
             None => {
                 self.fridge.push_back(FridgeEntry {
@@ -197,22 +284,11 @@ impl Machine {
                     payload: input.payload.clone(),
                     inclusion_block,
                 });
-                Ok(InputOutcome::Queued)
+                InputOutcome::Queued
             }
-            Some(Err(e)) => Ok(InputOutcome::Rejected(BatchRejection::Undecodable(e))),
-            Some(Ok(batch)) => self.fold_batch(input, &batch, prepared.signers),
+            Some(Err(e)) => InputOutcome::Rejected(BatchRejection::Undecodable(e)),
+            Some(Ok(batch)) => self.fold_batch(input, &batch, prepared.signers)?,
         };
-        let outcome = outcome.map_err(|reason| {
-            let stop = MachineStop {
-                input_index: input.index,
-                block: inclusion_block,
-                reason,
-            };
-            self.stopped = Some(stop.clone());
-            AdvanceError::Stopped(stop)
-        })?;
-        self.inputs_processed += 1;
-        self.last_processed_block = inclusion_block;
         Ok(AdvanceReport {
             backstop_executed,
             outcome,
@@ -220,7 +296,7 @@ impl Machine {
     }
 
     /// Step 1: execute every fridge entry that is overdue relative to the new input.
-    fn run_backstop(&mut self, inclusion_block: u64) -> u64 {
+    fn run_backstop(&mut self, inclusion_block: u64) -> Result<u64, StopReason> {
         let mut executed = 0;
         while let Some(front) = self.fridge.front() {
             if !is_overdue(
@@ -230,17 +306,28 @@ impl Machine {
             ) {
                 break;
             }
-            self.execute_front_direct();
+            self.execute_front_direct()?;
             executed += 1;
         }
-        executed
+        Ok(executed)
     }
 
-    fn execute_front_direct(&mut self) {
+    fn execute_front_direct(&mut self) -> Result<(), StopReason> {
         if let Some(entry) = self.fridge.pop_front() {
             self.wallet
-                .execute_direct(entry.sender, &entry.payload, entry.inclusion_block);
+                .execute_direct(entry.sender, &entry.payload, entry.inclusion_block)
+                .map_err(|_| StopReason::ExecutedCountOverflow)?;
         }
+        Ok(())
+    }
+
+    /// Consumes the batch nonce; at `u64::MAX` there is no successor and the machine stops.
+    fn consume_batch_nonce(&mut self, batch_nonce: u64) -> Result<(), StopReason> {
+        self.next_expected_batch_nonce = self
+            .next_expected_batch_nonce
+            .checked_add(1)
+            .ok_or(StopReason::BatchNonceOverflow { batch_nonce })?;
+        Ok(())
     }
 
     /// Gates b–e, then gate f. `Err` is a machine stop.
@@ -261,7 +348,7 @@ impl Machine {
                 return Ok(InputOutcome::Stale { nonce, age_blocks });
             }
             GateVerdict::AcceptedEmpty { nonce } => {
-                self.next_expected_batch_nonce += 1;
+                self.consume_batch_nonce(nonce)?;
                 return Ok(InputOutcome::Accepted {
                     nonce,
                     executed_ops: 0,
@@ -280,7 +367,7 @@ impl Machine {
                 .front()
                 .is_some_and(|front| front.inclusion_block <= frame.safe_block)
             {
-                self.execute_front_direct();
+                self.execute_front_direct()?;
                 directs_drained += 1;
             }
             for (op_index, op) in frame.user_ops.iter().enumerate() {
@@ -319,11 +406,12 @@ impl Machine {
                 }
                 // (7)
                 self.wallet
-                    .execute_op(sender, &op.data, fee, frame.safe_block);
+                    .execute_op(sender, &op.data, fee, frame.safe_block)
+                    .map_err(|_| StopReason::ExecutedCountOverflow)?;
                 executed_ops += 1;
             }
         }
-        self.next_expected_batch_nonce += 1;
+        self.consume_batch_nonce(batch.nonce)?;
         Ok(InputOutcome::Accepted {
             nonce: batch.nonce,
             executed_ops,

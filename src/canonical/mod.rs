@@ -5,6 +5,8 @@
 
 pub mod batch;
 pub mod codec;
+pub mod diff;
+pub mod digest;
 pub mod eip712;
 pub mod executor;
 pub mod fee;
@@ -15,9 +17,11 @@ pub mod recovery;
 pub mod scheduler;
 pub mod snapshot;
 pub mod ssz_error;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod wallet;
 
+pub use digest::Sha256Digest;
 pub use executor::{Executor, NativeExecutor, WindowOutcome};
 pub use input::Input;
 pub use machine::{AdvanceError, AdvanceReport, InputOutcome, Machine, MachineStop, StopReason};

@@ -146,12 +146,13 @@ impl BatchFrontier {
         ) {
             GateVerdict::Rejected(r) => FrontierStep::Rejected(r),
             GateVerdict::Stale { nonce, age_blocks } => FrontierStep::Stale { nonce, age_blocks },
+            // At u64::MAX the canonical machine stops (tick's verdict); the frontier stays put.
             GateVerdict::AcceptedEmpty { nonce } => {
-                self.next_expected_batch_nonce += 1;
+                self.next_expected_batch_nonce = self.next_expected_batch_nonce.saturating_add(1);
                 FrontierStep::Accepted { nonce }
             }
             GateVerdict::Execute(batch) => {
-                self.next_expected_batch_nonce += 1;
+                self.next_expected_batch_nonce = self.next_expected_batch_nonce.saturating_add(1);
                 FrontierStep::Accepted { nonce: batch.nonce }
             }
         }

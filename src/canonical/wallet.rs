@@ -27,6 +27,10 @@ pub struct Wallet {
     pub last_executed_safe_block: u64,
 }
 
+/// `executed_input_count` is at `u64::MAX`: no canonical successor exists (the reference stops).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountOverflow;
+
 /// What executing a direct input did, for events and evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirectEffect {
@@ -87,7 +91,8 @@ impl Wallet {
         sender: Address,
         payload: &[u8],
         inclusion_block: u64,
-    ) -> DirectEffect {
+    ) -> Result<DirectEffect, CountOverflow> {
+        self.can_count()?;
         let effect = match parse_deposit(&self.config, sender, payload) {
             Some((depositor, value)) => {
                 self.credit(depositor, value);
@@ -96,7 +101,7 @@ impl Wallet {
             None => DirectEffect::NoOp,
         };
         self.count_executed(inclusion_block);
-        effect
+        Ok(effect)
     }
 
     /// Executes a user op that passed validation steps (1)–(6); `fee` is the frame's linear fee,
@@ -107,7 +112,8 @@ impl Wallet {
         data: &[u8],
         fee: U256,
         frame_safe_block: u64,
-    ) -> OpEffect {
+    ) -> Result<OpEffect, CountOverflow> {
+        self.can_count()?;
         // Validation rejected u32::MAX, so the increment cannot overflow.
         let nonce = self.nonce(&sender);
         self.nonces.insert(sender, nonce.wrapping_add(1));
@@ -133,11 +139,19 @@ impl Wallet {
             None => OpEffect::Undecodable,
         };
         self.count_executed(frame_safe_block);
-        effect
+        Ok(effect)
+    }
+
+    /// Checked before anything is executed, so an overflow changes nothing.
+    fn can_count(&self) -> Result<(), CountOverflow> {
+        match self.executed_input_count.checked_add(1) {
+            Some(_) => Ok(()),
+            None => Err(CountOverflow),
+        }
     }
 
     fn count_executed(&mut self, block: u64) {
-        self.executed_input_count = self.executed_input_count.wrapping_add(1);
+        self.executed_input_count = self.executed_input_count.saturating_add(1);
         self.last_executed_safe_block = self.last_executed_safe_block.max(block);
     }
 }

@@ -1,21 +1,27 @@
 //! `warden init`: create and pin a state directory, verify the bootstrap state against L1, write
 //! the first checkpoint, then `config.json` last (init's commit point). Idempotent for the same
-//! identity; refuses a different one, naming the field.
+//! identity; refuses a different one, naming the field. Step by step as operator-contract §5
+//! init describes it.
 
-use super::{l1_failure, runtime};
+use super::bootstrap::bootstrap_on_l1;
+use super::{connect_l1, runtime};
+use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
 use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
-use crate::outcome::{Done, Stop};
-use crate::state::bundle::{BundleIdentity, verify_bundle};
+use crate::outcome::{Done, Outcome, Stop};
+use crate::secret::SecretUrl;
+use crate::state::bundle::{VerifiedBundle, verify_bundle};
 use crate::state::checkpoint::{CheckpointMeta, load_head, publish};
-use crate::state::config::{Bootstrap, CONFIG_VERSION, Config, load_config, write_config};
+use crate::state::config::{
+    Bootstrap, CONFIG_VERSION, Config, Confirmation, load_config, write_config,
+};
 use crate::state::fs::{Fs, RealFs};
 use crate::state::lock::{LockDomain, StateLock};
 use crate::state::{StateDir, StateError};
 use crate::timefmt::rfc3339_millis;
-use alloy::eips::BlockId;
+use alloy::primitives::Address;
 use serde_json::json;
 use std::os::unix::fs::DirBuilderExt;
 use std::time::SystemTime;
@@ -23,9 +29,8 @@ use std::time::SystemTime;
 pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done, Stop> {
     // Everything that needs no network is validated first.
     let state = global.require_state_dir()?;
-    let l1_urls = global.l1_endpoints()?;
-    let sequencer = global.sequencer_endpoint(None)?;
-    let pinned_sequencer = pinnable_sequencer_url(sequencer.expose())?;
+    global.l1_endpoints()?;
+    let pinned_sequencer = pinnable_sequencer_url(&global.sequencer_endpoint(None)?)?;
     if args.preemptive_margin_blocks >= args.max_wait_blocks {
         return Err(Stop::operator(format!(
             "--preemptive-margin-blocks {} must be below --max-wait-blocks {}",
@@ -51,8 +56,8 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
     };
     create_state_dir(&state)?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
-    let fs = RealFs;
 
+    // Idempotent: the same identity and an intact head are already initialised.
     if state.config().exists() {
         let existing = load_config(&state)?;
         let wanted = desired_config(args, &existing, &pinned_sequencer);
@@ -74,140 +79,53 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
         }
         load_head(&state)?;
         return Ok(Done::new(
-            "already_initialized",
+            Outcome::AlreadyInitialized,
             format!(
                 "{} is already initialised for this identity",
                 state.root().display()
             ),
         ));
     }
-    if state.checkpoints().exists() || state.head().exists() {
+    // Only what an interrupted init left may be removed; anything foreign is refused now,
+    // before any network call or change.
+    let leftovers = state.init_leftovers()?;
+
+    let l1 = connect_l1(global, args.chain_id)?;
+    let rt = runtime()?;
+    let (config, block_hash, machine) =
+        rt.block_on(verify_on_l1(&l1, args, bundle.as_ref(), &pinned_sequencer))?;
+
+    let fs = RealFs;
+    if !leftovers.is_empty() {
         events.warn(
             "interrupted_init",
-            json!({"message": "removing the checkpoints of an interrupted init and starting over"}),
+            json!({"message": "removing what an interrupted init left and starting over"}),
         );
-        fs.remove_file(&state.head())
-            .and_then(|_| fs.remove_dir_all(&state.checkpoints()))
-            .map_err(|e| StateError::io(state.checkpoints(), e))?;
-    }
-
-    let rt = runtime()?;
-    let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
-    let (config, head_block, machine) = rt.block_on(async {
-        let chain_id = l1.chain_id().await.map_err(l1_failure)?;
-        if let Some(pin) = args.chain_id
-            && pin != chain_id
-        {
-            return Err(Stop::operator(format!(
-                "the L1 RPC serves chain {chain_id}, not the pinned {pin}; point --l1-rpc-url at \
-                 the right network"
-            )));
-        }
-        if !l1.has_code(args.app).await.map_err(l1_failure)? {
-            return Err(Stop::operator(format!(
-                "no contract at --app {} on chain {chain_id}; check the address and the network",
-                args.app
-            )));
-        }
-        let input_box = l1
-            .discover_input_box(args.app)
-            .await
-            .map_err(l1_failure)?
-            .map_err(Stop::operator)?;
-        if !l1.has_code(input_box).await.map_err(l1_failure)? {
-            return Err(Stop::operator(format!(
-                "the application names InputBox {input_box}, which has no code on chain {chain_id}"
-            )));
-        }
-        let mut config = desired_config(args, &placeholder(), &pinned_sequencer);
-        config.chain_id = chain_id;
-        config.input_box = input_box;
-        let (block, machine) = match &bundle {
-            None => {
-                let block = match args.bootstrap_block {
-                    Some(block) => block,
-                    None => l1.deployment_block(args.app).await.map_err(l1_failure)?,
-                };
-                let mut machine = config.genesis_machine();
-                machine.advance_to_block(block);
-                (block, machine)
-            }
-            Some(bundle) => {
-                let wanted = BundleIdentity::of(&config);
-                if let Some((field, have, want)) = bundle.meta.identity.difference(&wanted) {
-                    return Err(Stop::operator(format!(
-                        "the bundle belongs to another identity: its {field} is {have}, this \
-                         init asks for {want}; use a bundle of this application"
-                    )));
-                }
-                (bundle.meta.checkpoint.block, bundle.machine.clone())
-            }
-        };
-        let Some(block_hash) = l1.block_hash(block).await.map_err(l1_failure)? else {
-            return Err(Stop::transient(format!(
-                "the L1 node has no block {block} yet; re-run when it does"
-            )));
-        };
-        let inputs = l1
-            .number_of_inputs(input_box, args.app, BlockId::hash(block_hash))
-            .await
-            .map_err(l1_failure)?;
-        match &bundle {
-            None if inputs != 0 => {
-                return Err(Stop::operator(format!(
-                    "the application already had {inputs} inputs at bootstrap block {block}; a \
-                     genesis bootstrap needs a block before its first input (omit \
-                     --bootstrap-block to use its deployment block)"
-                )));
-            }
-            Some(bundle) => {
-                let bundle_hash = &bundle.meta.checkpoint.block_hash;
-                if !bundle_hash.eq_ignore_ascii_case(&format!("{block_hash:#x}")) {
-                    return Err(Stop::operator(format!(
-                        "the bundle's block {block} has hash {bundle_hash}, but L1 has \
-                         {block_hash:#x} there (a reorg, or another chain); take a snapshot of a \
-                         block that is final"
-                    )));
-                }
-                if inputs != bundle.meta.checkpoint.input_count {
-                    return Err(Stop::operator(format!(
-                        "getNumberOfInputs at the bundle's block {block} is {inputs}, but the \
-                         bundle holds {} inputs; it does not belong to this application's \
-                         history",
-                        bundle.meta.checkpoint.input_count
-                    )));
-                }
-            }
-            None => {}
-        }
-        config.bootstrap = Bootstrap {
-            kind: if bundle.is_some() {
-                "snapshot"
+        for path in &leftovers {
+            let removed = if path.is_dir() {
+                fs.remove_dir_all(path)
             } else {
-                "genesis"
-            }
-            .into(),
-            block,
-            input_count: machine.inputs_processed,
-        };
-        Ok((config, (block, block_hash), machine))
-    })?;
-
+                fs.remove_file(path)
+            };
+            removed.map_err(|e| StateError::io(path, e))?;
+        }
+    }
     let bytes = encode_machine(&machine).map_err(|e| Stop::internal(e.to_string()))?;
-    let now = rfc3339_millis(SystemTime::now());
+    let sha = Sha256Digest(machine.state_sha256());
     publish(
         &fs,
         &state,
         CheckpointMeta {
-            block: head_block.0,
-            block_hash: head_block.1,
+            block: config.bootstrap.block,
+            block_hash,
             input_count: machine.inputs_processed,
         },
         &bytes,
-        &hex::encode(machine.state_sha256()),
+        sha,
         2,
-        &now,
+        &rfc3339_millis(SystemTime::now()),
     )?;
+    // config.json last: init's commit point.
     write_config(&fs, &state, &config)?;
     events.info(
         "initialized",
@@ -215,33 +133,108 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
             "chain_id": config.chain_id,
             "app": config.app.to_string(),
             "input_box": config.input_box.to_string(),
-            "bootstrap_block": head_block.0,
-            "state_sha256": hex::encode(machine.state_sha256()),
+            "bootstrap_block": config.bootstrap.block,
+            "state_sha256": sha,
         }),
     );
     Ok(Done::new(
-        "initialized",
+        Outcome::Initialized,
         format!(
             "initialised {} at block {} ({}); `warden tick` runs next",
             state.root().display(),
-            head_block.0,
+            config.bootstrap.block,
             config.bootstrap.kind
         ),
     ))
 }
 
+/// The chain (against the pin), the contracts, the InputBox, and the bootstrap state: the
+/// empty machine with no input at the genesis block, or a bundle that L1 confirms.
+async fn verify_on_l1(
+    l1: &L1Client,
+    args: &InitArgs,
+    bundle: Option<&VerifiedBundle>,
+    sequencer_url: &str,
+) -> Result<(Config, alloy::primitives::B256, crate::canonical::Machine), Stop> {
+    let chain_id = l1.chain_id().await?;
+    require_code(l1, args.app, "--app", chain_id).await?;
+    let input_box = l1
+        .discover_input_box(args.app)
+        .await?
+        .map_err(Stop::operator)?;
+    require_code(l1, input_box, "the application's InputBox", chain_id).await?;
+    let mut config = desired_config(args, &placeholder(), sequencer_url);
+    config.chain_id = chain_id;
+    config.input_box = input_box;
+    let (machine, count) = match bundle {
+        None => {
+            let block = match args.bootstrap_block {
+                Some(block) => block,
+                None => l1.deployment_block(args.app).await?,
+            };
+            let mut machine = config.genesis_machine();
+            machine.advance_to_block(block);
+            (machine, None)
+        }
+        Some(bundle) => {
+            if let Some((field, have, want)) = bundle.meta.identity.difference(&config.identity()) {
+                return Err(Stop::operator(format!(
+                    "the bundle belongs to another identity: its {field} is {have}, this init \
+                     asks for {want}; use a bundle of this application"
+                )));
+            }
+            let hash = bundle.meta.checkpoint.block_hash;
+            (bundle.machine.clone(), Some(hash))
+        }
+    };
+    let advice = match bundle {
+        None => {
+            "a genesis bootstrap needs a block before the application's first input (omit              --bootstrap-block to use its deployment block)"
+        }
+        Some(_) => "the bundle must come from this application's history",
+    };
+    let block = bootstrap_on_l1(
+        l1,
+        &config,
+        machine.last_processed_block,
+        count,
+        machine.inputs_processed,
+        advice,
+    )
+    .await?;
+    config.bootstrap = Bootstrap {
+        kind: if bundle.is_some() {
+            "snapshot"
+        } else {
+            "genesis"
+        }
+        .into(),
+        block: block.number,
+        input_count: machine.inputs_processed,
+    };
+    Ok((config, block.hash, machine))
+}
+
+async fn require_code(l1: &L1Client, at: Address, what: &str, chain: u64) -> Result<(), Stop> {
+    if l1.has_code(at).await? {
+        return Ok(());
+    }
+    Err(Stop::operator(format!(
+        "no contract at {what} {at} on chain {chain}; check the address and the network"
+    )))
+}
+
 /// The sequencer URL is pinned in config.json, which never holds secrets: refuse one that
 /// carries credentials (user info or a query string).
-fn pinnable_sequencer_url(url: &str) -> Result<String, Stop> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Stop::operator(format!("the sequencer URL does not parse: {e}")))?;
+fn pinnable_sequencer_url(url: &SecretUrl) -> Result<String, Stop> {
+    let parsed = url.url();
     if !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some() {
         return Err(Stop::operator(
             "the sequencer URL carries credentials (user info or a query), which config.json \
              must never hold; pin a URL without them and put credentials in a proxy",
         ));
     }
-    Ok(url.trim_end_matches('/').to_string())
+    Ok(url.expose().trim_end_matches('/').to_string())
 }
 
 fn create_state_dir(state: &StateDir) -> Result<(), Stop> {
@@ -267,7 +260,7 @@ fn placeholder() -> Config {
         fee_recipient: Default::default(),
         max_wait_blocks: 0,
         preemptive_margin_blocks: 0,
-        l1_confirmation: crate::state::config::Confirmation::Safe,
+        l1_confirmation: Confirmation::Safe,
         max_log_range: 0,
         long_range_error_codes: vec![],
         sequencer_url: String::new(),

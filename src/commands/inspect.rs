@@ -11,7 +11,7 @@ use crate::canonical::snapshot::{
     DecodedState, decode_legacy_state_v1, decode_state, state_sha256,
 };
 use crate::cli::{InputEncoding, InspectArgs, InspectWhat};
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Outcome, Stop};
 use alloy::primitives::{Address, U256, keccak256};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -29,7 +29,7 @@ pub fn run(args: &InspectArgs) -> Result<Done, Stop> {
     let text = serde_json::to_string_pretty(&report)
         .map_err(|e| Stop::internal(format!("could not render the report: {e}")))?;
     println!("{text}");
-    Ok(Done::new("ok", "decoded"))
+    Ok(Done::new(Outcome::Ok, "decoded"))
 }
 
 fn read_input(file: &str, encoding: InputEncoding) -> Result<Vec<u8>, Stop> {

@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes one entry that returns a typed outcome.
 
+mod bootstrap;
 pub mod init;
 pub mod inspect;
 pub mod recover;
@@ -8,7 +9,9 @@ pub mod status;
 pub mod submit;
 pub mod tick;
 
+use crate::cli::GlobalArgs;
 use crate::events::Events;
+use crate::l1::{L1Client, L1Settings};
 use crate::outcome::{Done, Stop};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -69,21 +72,14 @@ async fn shutdown_signal() -> &'static str {
 
 /// A current-thread runtime for one run (a one-shot CLI needs no thread pool for I/O).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Stop> {
-    crate::l1::install_crypto_provider();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Stop::internal(format!("cannot start the async runtime: {e}")))
 }
 
-pub(crate) fn l1_failure(e: crate::l1::L1Error) -> Stop {
-    Stop::transient(format!(
-        "L1 RPC: {e}; the next run retries (check the endpoint if this persists)"
-    ))
-}
-
-pub(crate) fn sequencer_failure(e: crate::sequencer::SequencerError) -> Stop {
-    Stop::transient(format!(
-        "{e}; the next run retries (check the sequencer if this persists)"
-    ))
+/// The one L1 connection of a run: every endpoint given, the chain pinned (checked on each
+/// endpoint's first call). No network call happens here.
+pub(crate) fn connect_l1(global: &GlobalArgs, pinned_chain: Option<u64>) -> Result<L1Client, Stop> {
+    L1Client::connect(&global.l1_endpoints()?, pinned_chain, L1Settings::default())
 }

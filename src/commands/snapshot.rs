@@ -3,10 +3,10 @@
 
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotVerb};
 use crate::events::Events;
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Outcome, Stop};
 use crate::state::bundle::{
-    BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BundleCheckpoint, BundleIdentity, BundleMeta,
-    head_checkpoint_files, verify_bundle, write_bundle,
+    BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BundleCheckpoint, BundleMeta, head_checkpoint_files,
+    verify_bundle, write_bundle,
 };
 use crate::state::checkpoint::load_head;
 use crate::state::config::load_config;
@@ -36,12 +36,12 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     let meta = BundleMeta {
         version: BUNDLE_FORMAT_VERSION,
         format: BUNDLE_FORMAT.into(),
-        identity: BundleIdentity::of(&config),
+        identity: config.identity(),
         checkpoint: BundleCheckpoint {
             block: head.manifest.block,
-            block_hash: head.manifest.block_hash.clone(),
+            block_hash: head.manifest.block_hash,
             input_count: head.manifest.input_count,
-            state_sha256: head.manifest.state_sha256.clone(),
+            state_sha256: head.manifest.state_sha256,
         },
         created_at: rfc3339_millis(SystemTime::now()),
         warden_version: env!("CARGO_PKG_VERSION").into(),
@@ -64,7 +64,7 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     events.info("snapshot_written", report.clone());
     println!("{report}");
     Ok(Done::new(
-        "written",
+        Outcome::Written,
         format!(
             "bundle of block {} written to {}; check it anywhere with `warden snapshot verify {}`",
             meta.checkpoint.block,
@@ -93,7 +93,7 @@ fn verify(path: &Path) -> Result<Done, Stop> {
     });
     println!("{report}");
     Ok(Done::new(
-        "verified",
+        Outcome::Verified,
         format!(
             "bundle {} verifies (block {}, state sha256 {})",
             path.display(),

@@ -2,10 +2,11 @@
 //! writes; exits 1 when the directory is missing, unreadable or its head does not verify.
 
 use crate::cli::GlobalArgs;
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::checkpoint::load_head;
 use crate::state::config::load_config;
+use crate::state::latch::{self, Latch};
 use crate::state::records::read_json_value;
 use crate::timefmt::rfc3339_millis;
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ pub fn run(global: &GlobalArgs) -> Result<Done, Stop> {
     println!("{text}");
     match problem {
         Some(stop) => Err(stop),
-        None => Ok(Done::new("ok", "reported")),
+        None => Ok(Done::new(Outcome::Ok, "reported")),
     }
 }
 
@@ -54,15 +55,21 @@ pub fn build_report(state: &StateDir) -> (Value, Option<Stop>) {
             value
         }
     };
-    let latched = state.incident().exists();
-    let divergence = read_or_error(&state.incident().join("divergence.json"));
+    let (latched, divergence) = match latch::read(state) {
+        Latch::Clear => (false, Value::Null),
+        Latch::Latched(record) => (true, serde_json::to_value(&record).unwrap_or_default()),
+        Latch::Unreadable(why) => {
+            problem.get_or_insert(Latch::unreadable_stop(state, &why));
+            (false, json!({ "error": why }))
+        }
+    };
     let report = json!({
         "state_dir": state.root().display().to_string(),
         "generated_at": rfc3339_millis(SystemTime::now()),
         "identity": identity,
         "head": head,
         "latched": latched,
-        "divergence": if latched { divergence } else { Value::Null },
+        "divergence": divergence,
         "last_tick": read_or_error(&state.last_tick()),
         "submitter": {
             "watermark": read_or_error(&state.watermark()),

@@ -544,6 +544,58 @@ pub async fn block_number(url: &str) -> Result<u64, DevnetError> {
         .map_err(|e| err("eth_blockNumber", e))
 }
 
+/// The application's inputs up to `block`, read through warden's own verified input stream.
+pub async fn inputs_up_to(
+    url: &str,
+    deployment: &Deployment,
+    block: u64,
+) -> Result<Vec<crate::canonical::Input>, DevnetError> {
+    use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+    use crate::l1::logs::RangeCodes;
+    use crate::l1::{BlockRef, L1Client, L1Settings};
+    let endpoint =
+        crate::secret::SecretUrl::parse("devnet", url, false).map_err(|e| err("url", e))?;
+    let l1 = L1Client::connect(&[endpoint], Some(CHAIN_ID), L1Settings::default())
+        .map_err(|e| err("l1", e))?;
+    let hash = l1
+        .block_hash(block)
+        .await
+        .map_err(|e| err("block", e))?
+        .ok_or_else(|| DevnetError(format!("no block {block}")))?;
+    let target = BlockRef {
+        number: block,
+        hash,
+    };
+    let spec = InputSpec {
+        input_box: deployment.input_box,
+        app: deployment.application,
+        chain_id: CHAIN_ID,
+        max_log_range: 2000,
+        codes: RangeCodes::default_codes(),
+    };
+    let mut all = Vec::new();
+    inputs::stream(
+        &l1,
+        &spec,
+        Base {
+            block: deployment.app_deployment_block.saturating_sub(1),
+            hash: None,
+            input_count: 0,
+        },
+        Span {
+            target,
+            witness: target,
+        },
+        |_, mut inputs| {
+            all.append(&mut inputs);
+            Ok::<_, crate::outcome::Stop>(Flow::Continue)
+        },
+    )
+    .await
+    .map_err(|e| err("inputs", e))?;
+    Ok(all)
+}
+
 /// Replays the application's inputs up to `block` with the canonical core, as an honest
 /// sequencer would: (state bytes, executed input count). The wallet's fee recipient is the
 /// batch submitter (init's default).
@@ -553,10 +605,7 @@ pub async fn canonical_state_at(
     batch_submitter: Address,
     block: u64,
 ) -> Result<(Vec<u8>, u64), DevnetError> {
-    use crate::canonical::input::InputExpectation;
     use crate::canonical::{Machine, SchedulerConfig, WalletConfig};
-    use crate::l1::{L1Client, log_to_input, logs::fetch_bisecting};
-    let l1 = L1Client::new(&[crate::secret::SecretUrl::new(url)]).map_err(|e| err("l1", e))?;
     let mut machine = Machine::genesis(
         SchedulerConfig {
             batch_submitter,
@@ -568,22 +617,7 @@ pub async fn canonical_state_at(
             fee_recipient: batch_submitter,
         },
     );
-    let mut source = l1.input_logs(deployment.input_box, deployment.application);
-    let (logs, _, _) = fetch_bisecting(
-        &mut source,
-        deployment.app_deployment_block,
-        block,
-        &["-32005".to_string()],
-    )
-    .await
-    .map_err(|e| err("eth_getLogs", e))?;
-    for log in logs {
-        let expectation = InputExpectation {
-            chain_id: U256::from(CHAIN_ID),
-            app: deployment.application,
-            next_index: machine.inputs_processed,
-        };
-        let input = log_to_input(&log, &expectation).map_err(|e| err("input", e))?;
+    for input in inputs_up_to(url, deployment, block).await? {
         machine.advance(&input).map_err(|e| err("replay", e))?;
     }
     Ok((machine.state_bytes(), machine.wallet.executed_input_count))

@@ -1,10 +1,12 @@
 //! `eth_getLogs` over long ranges (canonical-protocol §1): windows of at most `max_log_range`
-//! blocks, each fetched with the bisection rule — on an error whose text contains a configured
-//! code, split `[from, to]` at `from + (to − from) / 2`, depth first, left first; abort on any
-//! other error or a failing single block. After a window needed splitting, later windows of the
-//! same run start at the largest sub-range that succeeded.
+//! blocks, each fetched with the bisection rule — on a range error, split `[from, to]` at
+//! `from + (to − from) / 2`, depth first, left first; abort on any other error or a failing single
+//! block. After a window needed splitting, later windows of the same run start at the largest
+//! sub-range that succeeded. Only `l1::inputs` scans; this module knows nothing of inputs.
 
-use alloy::primitives::{B256, Bytes};
+use super::L1Error;
+use super::error::L1ErrorKind;
+use alloy::primitives::{Address, B256, Bytes};
 use std::future::Future;
 
 /// The default provider codes that mean "range too large".
@@ -13,6 +15,7 @@ pub const DEFAULT_LONG_RANGE_CODES: [&str; 5] = ["-32005", "-32012", "-32600", "
 /// The fields of a log warden uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawLog {
+    pub address: Address,
     pub block_number: u64,
     pub block_hash: Option<B256>,
     pub transaction_index: u64,
@@ -24,15 +27,53 @@ pub struct RawLog {
 
 /// One `eth_getLogs` call for an inclusive block range.
 pub trait LogSource {
-    fn fetch(&mut self, from: u64, to: u64) -> impl Future<Output = Result<Vec<RawLog>, String>>;
+    fn fetch(&mut self, from: u64, to: u64) -> impl Future<Output = Result<Vec<RawLog>, L1Error>>;
+}
+
+/// Which failures mean "range too large": the configured codes, matched against the JSON-RPC
+/// error code first and as substrings of the message second (some providers, and proxies, carry
+/// the real code only in the message); an answer over the byte cap always splits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeCodes(Vec<String>);
+
+impl RangeCodes {
+    pub fn new(codes: &[String]) -> Self {
+        Self(
+            codes
+                .iter()
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        )
+    }
+
+    pub fn default_codes() -> Self {
+        Self(
+            DEFAULT_LONG_RANGE_CODES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        )
+    }
+
+    pub fn is_range_error(&self, error: &L1Error) -> bool {
+        match &error.kind {
+            L1ErrorKind::TooLarge { .. } => true,
+            L1ErrorKind::Rpc { code, message } => {
+                let code = code.to_string();
+                self.0.contains(&code) || self.0.iter().any(|c| message.contains(c.as_str()))
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("eth_getLogs for blocks {from}..={to} failed: {message}")]
+#[error("eth_getLogs for blocks {from}..={to} failed: {error}")]
 pub struct ScanError {
     pub from: u64,
     pub to: u64,
-    pub message: String,
+    pub error: L1Error,
 }
 
 /// Sorts by (block, transaction index, log index), the order inputs were added.
@@ -40,13 +81,13 @@ pub fn sort_logs(logs: &mut [RawLog]) {
     logs.sort_by_key(|l| (l.block_number, l.transaction_index, l.log_index));
 }
 
-/// Fetches one range with the bisection rule. Returns the logs (sorted) and the largest span
-/// that succeeded in one call.
+/// Fetches one range with the bisection rule. Returns the logs (sorted), the largest span that
+/// succeeded in one call, and whether it had to split.
 pub async fn fetch_bisecting(
     source: &mut impl LogSource,
     from: u64,
     to: u64,
-    codes: &[String],
+    codes: &RangeCodes,
 ) -> Result<(Vec<RawLog>, u64, bool), ScanError> {
     let mut logs = Vec::new();
     let mut largest_ok = 0u64;
@@ -62,9 +103,8 @@ pub async fn fetch_bisecting(
                 largest_ok = largest_ok.max(b - a + 1);
                 logs.append(&mut found);
             }
-            Err(message) => {
-                let retryable = codes.iter().any(|code| message.contains(code.as_str()));
-                if a < b && retryable {
+            Err(error) => {
+                if a < b && codes.is_range_error(&error) {
                     let mid = a + (b - a) / 2;
                     pending.push((mid + 1, b));
                     pending.push((a, mid));
@@ -73,7 +113,7 @@ pub async fn fetch_bisecting(
                     return Err(ScanError {
                         from: a,
                         to: b,
-                        message,
+                        error,
                     });
                 }
             }
@@ -90,7 +130,7 @@ pub async fn scan<E: From<ScanError>>(
     from: u64,
     to: u64,
     max_log_range: u64,
-    codes: &[String],
+    codes: &RangeCodes,
     mut sink: impl FnMut(u64, u64, Vec<RawLog>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut window = max_log_range.max(1);
@@ -121,26 +161,67 @@ mod tests {
         limit: Option<u64>,
     }
 
+    /// A provider that carries the real code only in the message (code -32000).
+    fn failure(message: &str) -> L1Error {
+        L1Error {
+            endpoint: "http://127.0.0.1:1".into(),
+            method: "eth_getLogs",
+            kind: L1ErrorKind::Rpc {
+                code: -32000,
+                message: message.into(),
+            },
+        }
+    }
+
     impl LogSource for Scripted {
-        async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, String> {
+        async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, L1Error> {
             self.calls.push((from, to));
             if let Some((_, m)) = self.failures.iter().find(|(r, _)| *r == (from, to)) {
-                return Err(m.clone());
+                return Err(failure(m));
             }
             if let Some(limit) = self.limit
                 && to - from + 1 > limit
             {
-                return Err("error -32005: too many blocks".into());
+                return Err(failure("error -32005: too many blocks"));
             }
             Ok(vec![])
         }
     }
 
-    fn codes() -> Vec<String> {
-        DEFAULT_LONG_RANGE_CODES
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+    fn codes() -> RangeCodes {
+        RangeCodes::default_codes()
+    }
+
+    #[test]
+    fn the_typed_code_matches_first_and_over_cap_answers_split() {
+        let codes = RangeCodes::new(&["-32005".into(), "35".into()]);
+        let typed = |code| L1Error {
+            endpoint: String::new(),
+            method: "eth_getLogs",
+            kind: L1ErrorKind::Rpc {
+                code,
+                message: "query exceeds the limit".into(),
+            },
+        };
+        assert!(codes.is_range_error(&typed(-32005)));
+        assert!(codes.is_range_error(&typed(35)));
+        assert!(!codes.is_range_error(&typed(-32000)));
+        assert!(codes.is_range_error(&failure("error -32005: too many")));
+        let too_large = L1Error {
+            endpoint: String::new(),
+            method: "eth_getLogs",
+            kind: L1ErrorKind::TooLarge { cap: 1 },
+        };
+        assert!(codes.is_range_error(&too_large));
+        let transport = L1Error {
+            endpoint: String::new(),
+            method: "eth_getLogs",
+            kind: L1ErrorKind::Transport {
+                cause: crate::l1::TransportCause::Timeout,
+                detail: "-32005".into(),
+            },
+        };
+        assert!(!codes.is_range_error(&transport));
     }
 
     fn run(from: u64, to: u64, failures: &[((u64, u64), &str)]) -> (Vec<(u64, u64)>, bool) {
@@ -251,6 +332,7 @@ mod tests {
     #[test]
     fn logs_sort_by_block_transaction_and_log_index() {
         let log = |b, t, l| RawLog {
+            address: Address::ZERO,
             block_number: b,
             block_hash: None,
             transaction_index: t,

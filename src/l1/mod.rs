@@ -1,23 +1,26 @@
-//! The L1 adapter: alloy over HTTP with timeouts, bounded retries and ordered failover between
-//! endpoints. Every error is transient from warden's point of view (exit 1) unless the caller
-//! decides otherwise (a wrong chain id is an operator error); messages never carry a full URL.
+//! The L1 adapter: JSON-RPC over HTTP with bounded retries and ordered failover between
+//! endpoints. One constructor (`L1Client::connect`) serves every command; it makes no call until
+//! one is needed, and checks each endpoint's chain id against the pin on that endpoint's first
+//! call, concurrently with it. Messages never carry more of a URL than `scheme://host[:port]`.
 
+pub mod error;
+pub mod inputs;
 pub mod logs;
+pub mod rpc;
 pub mod wallet;
 
-use crate::canonical::input::{InputAdded, InputExpectation, decode_input_added};
+pub use error::{L1Error, L1ErrorKind, TransportCause};
+
 use crate::secret::SecretUrl;
 use crate::state::config::Confirmation;
-use alloy::eips::{BlockId, BlockNumberOrTag};
-use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{Provider, ProviderBuilder, RootProvider};
-use alloy::rpc::client::RpcClient;
-use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::primitives::{Address, B256, Bytes, U64, U256};
 use alloy::sol;
-use alloy::sol_types::{SolCall, SolEvent};
-use alloy::transports::http::Http;
-use logs::{LogSource, RawLog};
+use alloy::sol_types::SolCall;
+use rpc::RpcEndpoint;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 sol! {
@@ -27,177 +30,317 @@ sol! {
     function InputBox(address inputBox);
 }
 
-/// Per-request timeout; a one-shot run gives up quickly and lets the timer retry.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts per endpoint for one request (transport errors only).
 const ATTEMPTS: usize = 2;
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct L1Error(pub String);
+/// A block parameter. By-hash parameters always go out in EIP-1898 object form with
+/// `requireCanonical: true`, so a node that rejects bare hashes still answers, and a hash that
+/// was reorged out is an error instead of an answer about a dead fork.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    Latest,
+    Pending,
+    Safe,
+    Finalized,
+    Number(u64),
+    Hash(B256),
+}
+
+impl At {
+    pub fn param(self) -> Value {
+        match self {
+            At::Latest => json!("latest"),
+            At::Pending => json!("pending"),
+            At::Safe => json!("safe"),
+            At::Finalized => json!("finalized"),
+            At::Number(n) => json!(format!("{n:#x}")),
+            At::Hash(hash) => json!({"blockHash": hash, "requireCanonical": true}),
+        }
+    }
+
+    pub fn confirmed(level: Confirmation) -> Self {
+        match level {
+            Confirmation::Safe => At::Safe,
+            Confirmation::Finalized => At::Finalized,
+        }
+    }
+}
+
+/// A block's number and hash (and base fee, for fee estimates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    pub number: u64,
+    pub hash: B256,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeaderJson {
+    number: U64,
+    hash: B256,
+    #[serde(default)]
+    base_fee_per_gas: Option<U256>,
+}
+
+/// Settings shared by every endpoint of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct L1Settings {
+    pub max_response_bytes: u64,
+    pub request_timeout: Duration,
+}
+
+impl Default for L1Settings {
+    fn default() -> Self {
+        Self {
+            max_response_bytes: rpc::DEFAULT_MAX_RESPONSE_BYTES,
+            request_timeout: rpc::REQUEST_TIMEOUT,
+        }
+    }
+}
 
 struct Endpoint {
-    url: SecretUrl,
-    provider: RootProvider,
+    rpc: RpcEndpoint,
+    /// The chain this endpoint serves, learnt on its first call.
+    chain: tokio::sync::OnceCell<u64>,
 }
 
 pub struct L1Client {
     endpoints: Vec<Endpoint>,
-}
-
-/// Replaces any form of the secret URL in a message with its redacted form.
-pub fn scrub(message: &str, url: &SecretUrl) -> String {
-    let raw = url.expose();
-    let mut out = message.to_string();
-    let trimmed = raw.trim_end_matches('/');
-    for variant in [raw.to_string(), format!("{trimmed}/"), trimmed.to_string()] {
-        if variant.len() > 8 {
-            out = out.replace(&variant, &url.redacted());
-        }
-    }
-    // reqwest renders URLs normalised; anything after the host is dropped from the message.
-    if let Ok(parsed) = reqwest::Url::parse(raw) {
-        let normalised = parsed.to_string();
-        out = out.replace(&normalised, &url.redacted());
-        for secret in [
-            parsed.path(),
-            parsed.query().unwrap_or(""),
-            parsed.password().unwrap_or(""),
-        ] {
-            if secret.len() > 1 {
-                out = out.replace(secret, "<redacted>");
-            }
-        }
-        if !parsed.username().is_empty() {
-            out = out.replace(&format!("{}@", parsed.username()), "");
-        }
-    }
-    out
-}
-
-fn is_transport_error(message: &str) -> bool {
-    // alloy renders transport failures (connect, timeout, HTTP status) this way, RPC errors as
-    // "server returned an error response".
-    !message.contains("server returned an error response")
-        && !message.contains("deserialization error")
+    /// The pinned chain id; without a pin (init), the first endpoint's answer becomes it.
+    pinned: OnceLock<u64>,
 }
 
 impl L1Client {
-    pub fn new(urls: &[SecretUrl]) -> Result<Self, L1Error> {
+    /// The one way to reach L1. Makes no network call.
+    pub fn connect(
+        urls: &[SecretUrl],
+        pinned_chain: Option<u64>,
+        settings: L1Settings,
+    ) -> Result<Self, crate::outcome::Stop> {
         if urls.is_empty() {
-            return Err(L1Error(
-                "no L1 RPC endpoint: pass --l1-rpc-url or set WARDEN_L1_RPC_URL".into(),
+            return Err(crate::outcome::Stop::operator(
+                "no L1 RPC endpoint: pass --l1-rpc-url URL or set WARDEN_L1_RPC_URL",
             ));
         }
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| L1Error(format!("cannot build the HTTP client: {}", e.without_url())))?;
-        let endpoints = urls
-            .iter()
-            .map(|url| {
-                let parsed = reqwest::Url::parse(url.expose())
-                    .map_err(|e| L1Error(format!("L1 RPC URL {url} does not parse: {e}")))?;
-                let transport = Http::with_client(http.clone(), parsed);
-                let client = RpcClient::new(transport, false);
-                Ok(Endpoint {
-                    url: url.clone(),
-                    provider: ProviderBuilder::new()
-                        .disable_recommended_fillers()
-                        .connect_client(client),
+        let http =
+            rpc::http_client(settings.request_timeout).map_err(crate::outcome::Stop::internal)?;
+        let pinned = OnceLock::new();
+        if let Some(chain) = pinned_chain {
+            let _ = pinned.set(chain);
+        }
+        Ok(Self {
+            endpoints: urls
+                .iter()
+                .map(|url| Endpoint {
+                    rpc: RpcEndpoint::new(url.clone(), http.clone(), settings.max_response_bytes),
+                    chain: tokio::sync::OnceCell::new(),
                 })
-            })
-            .collect::<Result<Vec<_>, L1Error>>()?;
-        Ok(Self { endpoints })
+                .collect(),
+            pinned,
+        })
     }
 
-    /// Runs one request with bounded retries per endpoint and ordered failover on transport
-    /// errors; RPC errors are returned at once (another endpoint would say the same).
-    async fn request<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T, L1Error>
-    where
-        F: FnMut(RootProvider) -> Fut,
-        Fut: std::future::Future<Output = Result<T, String>>,
-    {
-        let mut last = String::new();
+    /// The endpoints, redacted, in failover order.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .map(|e| e.rpc.url.redacted())
+            .collect()
+    }
+
+    fn error(endpoint: &Endpoint, method: &'static str, kind: L1ErrorKind) -> L1Error {
+        L1Error {
+            endpoint: endpoint.rpc.url.redacted(),
+            method,
+            kind,
+        }
+    }
+
+    /// The chain id `endpoint` serves (asked once per run), checked against the pin.
+    async fn checked_chain(&self, endpoint: &Endpoint) -> Result<u64, L1Error> {
+        let served = *endpoint
+            .chain
+            .get_or_try_init(|| async {
+                let answer: Option<U64> = endpoint.rpc.call("eth_chainId", json!([])).await?;
+                answer
+                    .map(|c| c.to::<u64>())
+                    .ok_or_else(|| L1ErrorKind::Malformed("eth_chainId answered null".into()))
+            })
+            .await
+            .map_err(|kind| Self::error(endpoint, "eth_chainId", kind))?;
+        let pinned = *self.pinned.get_or_init(|| served);
+        if served != pinned {
+            return Err(Self::error(
+                endpoint,
+                "eth_chainId",
+                L1ErrorKind::WrongChain { served, pinned },
+            ));
+        }
+        Ok(served)
+    }
+
+    /// One call with bounded retries per endpoint and ordered failover on transport errors;
+    /// RPC errors come back at once (another endpoint would say the same). An endpoint's first
+    /// call also asks its chain id, concurrently, and its answer is used only if the chain is
+    /// the pinned one.
+    pub async fn request<R: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: Value,
+    ) -> Result<Option<R>, L1Error> {
+        let mut last = None;
         for endpoint in &self.endpoints {
             for attempt in 0..ATTEMPTS {
-                match call(endpoint.provider.clone()).await {
+                let outcome = if endpoint.chain.initialized() {
+                    self.checked_chain(endpoint).await?;
+                    endpoint.rpc.call(method, params.clone()).await
+                } else {
+                    let (chain, answer) = tokio::join!(
+                        self.checked_chain(endpoint),
+                        endpoint.rpc.call::<R>(method, params.clone())
+                    );
+                    match chain {
+                        Ok(_) => answer,
+                        Err(e) if e.is_transport() => Err(e.kind),
+                        Err(e) => return Err(e),
+                    }
+                };
+                match outcome {
                     Ok(value) => return Ok(value),
-                    Err(message) => {
-                        let message = scrub(&message, &endpoint.url);
-                        last = format!("{what} via {}: {message}", endpoint.url);
-                        if !is_transport_error(&message) {
-                            return Err(L1Error(last));
+                    Err(kind) => {
+                        let error = Self::error(endpoint, method, kind);
+                        if !error.is_transport() {
+                            return Err(error);
                         }
+                        last = Some(error);
                         if attempt + 1 < ATTEMPTS {
-                            tokio::time::sleep(Duration::from_millis(250)).await;
+                            tokio::time::sleep(RETRY_PAUSE).await;
                         }
                     }
                 }
             }
         }
-        Err(L1Error(last))
+        Err(last.unwrap_or_else(|| L1Error {
+            endpoint: "none".into(),
+            method,
+            kind: L1ErrorKind::Malformed("no endpoint".into()),
+        }))
     }
 
-    pub async fn chain_id(&self) -> Result<u64, L1Error> {
-        self.request("eth_chainId", |p| async move {
-            p.get_chain_id().await.map_err(|e| e.to_string())
+    /// As `request`, but a `null` answer is an error.
+    async fn require<R: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: Value,
+    ) -> Result<R, L1Error> {
+        let endpoint = self.endpoints.first().map(|e| e.rpc.url.redacted());
+        self.request(method, params).await?.ok_or_else(|| L1Error {
+            endpoint: endpoint.unwrap_or_default(),
+            method,
+            kind: L1ErrorKind::Malformed("the node answered null".into()),
         })
-        .await
+    }
+
+    /// The pinned chain id, checked on the first endpoint that answers.
+    pub async fn chain_id(&self) -> Result<u64, L1Error> {
+        let mut last = None;
+        for endpoint in &self.endpoints {
+            for attempt in 0..ATTEMPTS {
+                match self.checked_chain(endpoint).await {
+                    Ok(chain) => return Ok(chain),
+                    Err(e) if e.is_transport() => {
+                        last = Some(e);
+                        if attempt + 1 < ATTEMPTS {
+                            tokio::time::sleep(RETRY_PAUSE).await;
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| L1Error {
+            endpoint: "none".into(),
+            method: "eth_chainId",
+            kind: L1ErrorKind::Malformed("no endpoint".into()),
+        }))
     }
 
     pub async fn has_code(&self, address: Address) -> Result<bool, L1Error> {
-        self.request("eth_getCode", |p| async move {
-            p.get_code_at(address)
-                .await
-                .map(|code| !code.is_empty())
-                .map_err(|e| e.to_string())
-        })
-        .await
+        let code: Bytes = self
+            .require("eth_getCode", json!([address, At::Latest.param()]))
+            .await?;
+        Ok(!code.is_empty())
+    }
+
+    async fn header(&self, at: At) -> Result<Option<(BlockRef, Option<U256>)>, L1Error> {
+        let header: Option<HeaderJson> = match at {
+            At::Hash(hash) => {
+                self.request("eth_getBlockByHash", json!([hash, false]))
+                    .await?
+            }
+            other => {
+                self.request("eth_getBlockByNumber", json!([other.param(), false]))
+                    .await?
+            }
+        };
+        Ok(header.map(|h| {
+            (
+                BlockRef {
+                    number: h.number.to::<u64>(),
+                    hash: h.hash,
+                },
+                h.base_fee_per_gas,
+            )
+        }))
+    }
+
+    /// A block by tag or number, or `None` when the node has none.
+    pub async fn block(&self, at: At) -> Result<Option<BlockRef>, L1Error> {
+        Ok(self.header(at).await?.map(|(block, _)| block))
     }
 
     /// The `safe` or `finalized` head: number and hash.
-    pub async fn confirmed_head(&self, level: Confirmation) -> Result<(u64, B256), L1Error> {
-        let tag = match level {
-            Confirmation::Safe => BlockNumberOrTag::Safe,
-            Confirmation::Finalized => BlockNumberOrTag::Finalized,
-        };
-        let block = self
-            .request("eth_getBlockByNumber", |p| async move {
-                p.get_block_by_number(tag).await.map_err(|e| e.to_string())
-            })
+    pub async fn confirmed_head(&self, level: Confirmation) -> Result<BlockRef, L1Error> {
+        self.block(At::confirmed(level))
             .await?
-            .ok_or_else(|| L1Error(format!("the L1 node has no {} block yet", level.as_str())))?;
-        Ok((block.header.number, block.header.hash))
+            .ok_or_else(|| L1Error {
+                endpoint: self.endpoints().join(","),
+                method: "eth_getBlockByNumber",
+                kind: L1ErrorKind::Malformed(format!(
+                    "the node has no {} block yet",
+                    level.as_str()
+                )),
+            })
     }
 
-    pub async fn latest_block_number(&self) -> Result<u64, L1Error> {
-        self.request("eth_blockNumber", |p| async move {
-            p.get_block_number().await.map_err(|e| e.to_string())
+    pub async fn latest_head(&self) -> Result<BlockRef, L1Error> {
+        self.block(At::Latest).await?.ok_or_else(|| L1Error {
+            endpoint: self.endpoints().join(","),
+            method: "eth_getBlockByNumber",
+            kind: L1ErrorKind::Malformed("the node has no latest block".into()),
         })
-        .await
     }
 
     /// The canonical hash at a height, or `None` when the node has no such block.
     pub async fn block_hash(&self, number: u64) -> Result<Option<B256>, L1Error> {
-        let block = self
-            .request("eth_getBlockByNumber", |p| async move {
-                p.get_block_by_number(BlockNumberOrTag::Number(number))
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-            .await?;
-        Ok(block.map(|b| b.header.hash))
+        Ok(self.block(At::Number(number)).await?.map(|b| b.hash))
     }
 
-    async fn call(&self, to: Address, data: Vec<u8>, block: BlockId) -> Result<Bytes, L1Error> {
-        self.request("eth_call", |p| {
-            let tx = TransactionRequest::default()
-                .with_to(to)
-                .with_input(Bytes::from(data.clone()));
-            async move { p.call(tx).block(block).await.map_err(|e| e.to_string()) }
-        })
+    /// The latest block's base fee, when it has one.
+    pub async fn latest_base_fee(&self) -> Result<Option<u128>, L1Error> {
+        Ok(self
+            .header(At::Latest)
+            .await?
+            .and_then(|(_, fee)| fee)
+            .map(|fee| fee.saturating_to::<u128>()))
+    }
+
+    async fn call(&self, to: Address, data: Vec<u8>, at: At) -> Result<Bytes, L1Error> {
+        self.require(
+            "eth_call",
+            json!([{"to": to, "data": Bytes::from(data)}, at.param()]),
+        )
         .await
     }
 
@@ -208,11 +351,7 @@ impl L1Client {
         app: Address,
     ) -> Result<Result<Address, String>, L1Error> {
         let answer = self
-            .call(
-                app,
-                getDataAvailabilityCall {}.abi_encode(),
-                BlockId::latest(),
-            )
+            .call(app, getDataAvailabilityCall {}.abi_encode(), At::Latest)
             .await?;
         let Ok(bytes) = getDataAvailabilityCall::abi_decode_returns(&answer) else {
             return Ok(Err(format!(
@@ -231,112 +370,62 @@ impl L1Client {
         })
     }
 
+    fn malformed(&self, method: &'static str, what: String) -> L1Error {
+        L1Error {
+            endpoint: self.endpoints().join(","),
+            method,
+            kind: L1ErrorKind::Malformed(what),
+        }
+    }
+
     pub async fn deployment_block(&self, contract: Address) -> Result<u64, L1Error> {
         let answer = self
             .call(
                 contract,
                 getDeploymentBlockNumberCall {}.abi_encode(),
-                BlockId::latest(),
+                At::Latest,
             )
             .await?;
-        let value = getDeploymentBlockNumberCall::abi_decode_returns(&answer)
-            .map_err(|e| L1Error(format!("getDeploymentBlockNumber() answer: {e}")))?;
-        u64::try_from(value).map_err(|_| L1Error(format!("deployment block {value} beyond u64")))
+        let value = getDeploymentBlockNumberCall::abi_decode_returns(&answer).map_err(|_| {
+            self.malformed(
+                "eth_call",
+                format!(
+                    "getDeploymentBlockNumber() returned {} bytes, not a uint256",
+                    answer.len()
+                ),
+            )
+        })?;
+        u64::try_from(value)
+            .map_err(|_| self.malformed("eth_call", format!("deployment block {value} beyond u64")))
     }
 
-    /// `getNumberOfInputs(app)` at a block (by number, or by hash per EIP-1898).
-    pub async fn number_of_inputs(
+    /// `getNumberOfInputs(app)` at a block. Only the verified input stream (`inputs`) calls
+    /// this: it is the completeness witness.
+    pub(crate) async fn number_of_inputs(
         &self,
         input_box: Address,
         app: Address,
-        block: BlockId,
+        at: At,
     ) -> Result<u64, L1Error> {
         let answer = self
             .call(
                 input_box,
                 getNumberOfInputsCall { appContract: app }.abi_encode(),
-                block,
+                at,
             )
             .await?;
-        let value: U256 = getNumberOfInputsCall::abi_decode_returns(&answer)
-            .map_err(|e| L1Error(format!("getNumberOfInputs answer: {e}")))?;
-        u64::try_from(value).map_err(|_| L1Error(format!("input count {value} beyond u64")))
-    }
-
-    /// A log source for one application's `InputAdded` events.
-    pub fn input_logs(&self, input_box: Address, app: Address) -> InputLogSource<'_> {
-        InputLogSource {
-            client: self,
-            input_box,
-            app,
-        }
+        let value: U256 = getNumberOfInputsCall::abi_decode_returns(&answer).map_err(|_| {
+            self.malformed(
+                "eth_call",
+                format!("getNumberOfInputs returned {} bytes", answer.len()),
+            )
+        })?;
+        u64::try_from(value)
+            .map_err(|_| self.malformed("eth_call", format!("input count {value} beyond u64")))
     }
 }
 
-pub struct InputLogSource<'a> {
-    client: &'a L1Client,
-    input_box: Address,
-    app: Address,
-}
-
-impl LogSource for InputLogSource<'_> {
-    async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, String> {
-        let filter = Filter::new()
-            .address(self.input_box)
-            .event_signature(InputAdded::SIGNATURE_HASH)
-            .topic1(B256::left_padding_from(self.app.as_slice()))
-            .from_block(from)
-            .to_block(to);
-        let found = self
-            .client
-            .request("eth_getLogs", |p| {
-                let filter = filter.clone();
-                async move { p.get_logs(&filter).await.map_err(|e| e.to_string()) }
-            })
-            .await
-            .map_err(|e| e.0)?;
-        found
-            .into_iter()
-            .map(|log| {
-                Ok(RawLog {
-                    block_number: log
-                        .block_number
-                        .ok_or("a log without blockNumber (pending?)")?,
-                    block_hash: log.block_hash,
-                    transaction_index: log
-                        .transaction_index
-                        .ok_or("a log without transactionIndex")?,
-                    log_index: log.log_index.ok_or("a log without logIndex")?,
-                    removed: log.removed,
-                    topics: log.inner.data.topics().to_vec(),
-                    data: log.inner.data.data.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>, &str>>()
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Decodes a scanned log into the next input (see `canonical::input` for the checks).
-pub fn log_to_input(
-    log: &RawLog,
-    expected: &InputExpectation,
-) -> Result<crate::canonical::Input, String> {
-    if log.removed {
-        return Err(format!(
-            "log at block {} is marked removed (a reorg in progress)",
-            log.block_number
-        ));
-    }
-    decode_input_added(&log.topics, &log.data, log.block_number, expected).map_err(|e| {
-        format!(
-            "input at block {} (log index {}): {e}",
-            log.block_number, log.log_index
-        )
-    })
-}
-
-/// Installs the TLS crypto provider reqwest needs; call once before any client is built.
+/// Installs the TLS crypto provider reqwest needs; called before any client is built.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
@@ -346,12 +435,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scrub_removes_every_form_of_the_url() {
-        let url = SecretUrl::new("https://user:pw123@rpc.example.org:8545/v3/KEYKEY?token=TOKTOK");
-        let message = "error sending request for url (https://user:pw123@rpc.example.org:8545/v3/KEYKEY?token=TOKTOK): timed out; also /v3/KEYKEY and token=TOKTOK";
-        let clean = scrub(message, &url);
-        for secret in ["pw123", "KEYKEY", "TOKTOK", "user:"] {
-            assert!(!clean.contains(secret), "{clean}");
-        }
+    fn by_hash_parameters_are_eip_1898_objects() {
+        let hash = B256::repeat_byte(0xab);
+        assert_eq!(
+            At::Hash(hash).param(),
+            json!({"blockHash": format!("{hash:#x}"), "requireCanonical": true})
+        );
+        assert_eq!(At::Number(255).param(), json!("0xff"));
+        assert_eq!(At::Safe.param(), json!("safe"));
     }
 }

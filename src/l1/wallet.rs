@@ -1,13 +1,12 @@
 //! The submitter's side of L1: account nonces and balance, fee estimates, simulation, raw
 //! broadcasts and receipts. Broadcasting is idempotent (a signed transaction has one hash), so
-//! the same bounded retries and failover as every other request apply.
+//! the same bounded retries and failover as every other request apply. Wallet nonce queries live
+//! here and nowhere else.
 
-use super::{L1Client, L1Error};
-use alloy::eips::{BlockId, BlockNumberOrTag};
-use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::TransactionRequest;
+use super::{At, L1Client, L1Error, L1ErrorKind};
+use alloy::primitives::{Address, B256, Bytes, U64, U256};
+use serde::Deserialize;
+use serde_json::json;
 
 /// What a node said to a broadcast.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,47 +85,92 @@ pub struct Mined {
     pub success: bool,
 }
 
+/// The submitter's wallet as L1 sees it: the transaction counts at `latest`, `pending` and the
+/// confirmed head. A provider without a mempool view (it refuses `pending`) counts as nothing in
+/// flight: `pending = latest`, and `pending_view` says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalletNonces {
+    pub latest: u64,
+    pub pending: u64,
+    pub confirmed: u64,
+    pub pending_view: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FeeHistoryJson {
+    #[serde(default)]
+    base_fee_per_gas: Vec<U256>,
+    #[serde(default)]
+    reward: Option<Vec<Vec<U256>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReceiptJson {
+    block_number: Option<U64>,
+    #[serde(default)]
+    status: Option<U64>,
+}
+
 impl L1Client {
-    pub async fn transaction_count(&self, account: Address, at: BlockId) -> Result<u64, L1Error> {
-        self.request("eth_getTransactionCount", |p| async move {
-            p.get_transaction_count(account)
-                .block_id(at)
-                .await
-                .map_err(|e| e.to_string())
-        })
-        .await
+    pub async fn transaction_count(&self, account: Address, at: At) -> Result<u64, L1Error> {
+        let count: U64 = self
+            .require("eth_getTransactionCount", json!([account, at.param()]))
+            .await?;
+        Ok(count.to())
     }
 
-    pub async fn balance(&self, account: Address, at: BlockId) -> Result<U256, L1Error> {
-        self.request("eth_getBalance", |p| async move {
-            p.get_balance(account)
-                .block_id(at)
-                .await
-                .map_err(|e| e.to_string())
+    pub async fn balance(&self, account: Address, at: At) -> Result<U256, L1Error> {
+        self.require("eth_getBalance", json!([account, at.param()]))
+            .await
+    }
+
+    /// The wallet nonces at `latest`, `pending` (or `latest` without a mempool view) and the
+    /// confirmed head `confirmed` (a number, so both views are of one block).
+    pub async fn wallet_nonces(
+        &self,
+        account: Address,
+        latest: u64,
+        confirmed: At,
+    ) -> Result<WalletNonces, L1Error> {
+        let latest_count = self.transaction_count(account, At::Number(latest)).await?;
+        let (pending, pending_view) = match self.transaction_count(account, At::Pending).await {
+            Ok(count) => (count.max(latest_count), true),
+            Err(e) if e.rpc_code().is_some() => (latest_count, false),
+            Err(e) => return Err(e),
+        };
+        let confirmed = self.transaction_count(account, confirmed).await?;
+        Ok(WalletNonces {
+            latest: latest_count,
+            pending,
+            confirmed,
+            pending_view,
         })
-        .await
     }
 
     /// Base fee of the next block and the median tip of the last ten blocks; providers without
     /// `eth_feeHistory` fall back to the latest block's base fee and the tip floor.
     pub async fn fee_estimate(&self) -> Result<FeeEstimate, L1Error> {
-        let history = self
-            .request("eth_feeHistory", |p| async move {
-                p.get_fee_history(10, BlockNumberOrTag::Latest, &[50.0])
-                    .await
-                    .map_err(|e| e.to_string())
-            })
+        let history: Result<Option<FeeHistoryJson>, L1Error> = self
+            .request("eth_feeHistory", json!(["0xa", "latest", [50.0]]))
             .await;
         let history = match history {
-            Ok(history) if !history.base_fee_per_gas.is_empty() => history,
-            Ok(_) | Err(_) => return self.fee_estimate_from_latest_block().await,
+            Ok(Some(history)) if !history.base_fee_per_gas.is_empty() => history,
+            Ok(_) => return self.fee_estimate_from_latest_block().await,
+            Err(e) if e.rpc_code().is_some() => return self.fee_estimate_from_latest_block().await,
+            Err(e) => return Err(e),
         };
-        let base_fee = history.base_fee_per_gas.last().copied().unwrap_or_default();
+        let base_fee = history
+            .base_fee_per_gas
+            .last()
+            .map(|f| f.saturating_to::<u128>())
+            .unwrap_or_default();
         let mut tips: Vec<u128> = history
             .reward
             .unwrap_or_default()
             .iter()
-            .filter_map(|block| block.first().copied())
+            .filter_map(|block| block.first().map(|t| t.saturating_to::<u128>()))
             .collect();
         tips.sort_unstable();
         let median = tips.get(tips.len() / 2).copied().unwrap_or(0);
@@ -137,22 +181,16 @@ impl L1Client {
     }
 
     async fn fee_estimate_from_latest_block(&self) -> Result<FeeEstimate, L1Error> {
-        let block = self
-            .request("eth_getBlockByNumber", |p| async move {
-                p.get_block_by_number(BlockNumberOrTag::Latest)
-                    .await
-                    .map_err(|e| e.to_string())
-            })
-            .await?
-            .ok_or_else(|| L1Error("the L1 node has no latest block".into()))?;
-        let base_fee = block.header.base_fee_per_gas.ok_or_else(|| {
-            L1Error(
+        let base_fee = self.latest_base_fee().await?.ok_or_else(|| L1Error {
+            endpoint: self.endpoints().join(","),
+            method: "eth_getBlockByNumber",
+            kind: L1ErrorKind::Malformed(
                 "the latest block has no base fee: warden sends EIP-1559 transactions only".into(),
-            )
+            ),
         })?;
         Ok(FeeEstimate {
             // The next block's base fee can rise by 12.5 %.
-            base_fee: u128::from(base_fee) + u128::from(base_fee) / 8,
+            base_fee: base_fee.saturating_add(base_fee / 8),
             priority_fee: MIN_PRIORITY_FEE,
         })
     }
@@ -164,62 +202,46 @@ impl L1Client {
         to: Address,
         data: &[u8],
     ) -> Result<Result<u64, String>, L1Error> {
-        let tx = TransactionRequest::default()
-            .with_from(from)
-            .with_to(to)
-            .with_input(Bytes::copy_from_slice(data));
-        let outcome = self
-            .request("eth_estimateGas", |p| {
-                let tx = tx.clone();
-                async move {
-                    match p.estimate_gas(tx).await {
-                        Ok(gas) => Ok(Ok(gas)),
-                        Err(e) => {
-                            let text = e.to_string();
-                            if text.contains("server returned an error response") {
-                                Ok(Err(text))
-                            } else {
-                                Err(text)
-                            }
-                        }
-                    }
-                }
-            })
-            .await?;
-        Ok(outcome)
+        let call = json!([{"from": from, "to": to, "data": Bytes::copy_from_slice(data)}]);
+        match self.require::<U64>("eth_estimateGas", call).await {
+            Ok(gas) => Ok(Ok(gas.to())),
+            Err(L1Error {
+                kind: L1ErrorKind::Rpc { code, message },
+                ..
+            }) => Ok(Err(format!("error {code}: {message}"))),
+            Err(e) => Err(e),
+        }
     }
 
     /// Broadcasts a signed transaction; refusals come back classified, never as errors.
     pub async fn broadcast(&self, raw: &[u8]) -> Result<BroadcastReply, L1Error> {
-        self.request("eth_sendRawTransaction", |p| async move {
-            match p.send_raw_transaction(raw).await {
-                Ok(_) => Ok(BroadcastReply::Accepted),
-                Err(e) => {
-                    let text = e.to_string();
-                    if text.contains("server returned an error response") {
-                        Ok(classify_broadcast_error(&text))
-                    } else {
-                        Err(text)
-                    }
-                }
-            }
-        })
-        .await
+        match self
+            .request::<B256>(
+                "eth_sendRawTransaction",
+                json!([Bytes::copy_from_slice(raw)]),
+            )
+            .await
+        {
+            Ok(_) => Ok(BroadcastReply::Accepted),
+            Err(L1Error {
+                kind: L1ErrorKind::Rpc { code, message },
+                ..
+            }) => Ok(classify_broadcast_error(&format!(
+                "error {code}: {message}"
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// The receipt of a transaction, when it has been mined.
     pub async fn mined(&self, hash: B256) -> Result<Option<Mined>, L1Error> {
-        let receipt = self
-            .request("eth_getTransactionReceipt", |p| async move {
-                p.get_transaction_receipt(hash)
-                    .await
-                    .map_err(|e| e.to_string())
-            })
+        let receipt: Option<ReceiptJson> = self
+            .request("eth_getTransactionReceipt", json!([hash]))
             .await?;
         Ok(receipt.and_then(|r| {
             r.block_number.map(|block| Mined {
-                block,
-                success: r.status(),
+                block: block.to(),
+                success: r.status.is_some_and(|s| s == U64::from(1)),
             })
         }))
     }

@@ -1,10 +1,9 @@
 //! The sequencer's operator routes (canonical-protocol §8). Every failure here is transient for
 //! warden (exit 1): a sequencer that is down, not ready, or serving garbage is not a verdict.
 
-use crate::jsonfmt::normalize_sha256;
-use crate::l1::scrub;
+use crate::canonical::Sha256Digest;
+use crate::outcome::Stop;
 use crate::secret::SecretUrl;
-use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 
 /// JSON answers are tiny; anything larger is refused.
@@ -19,6 +18,14 @@ pub const STATE_TIMEOUT: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("sequencer {0}")]
 pub struct SequencerError(pub String);
+
+impl From<SequencerError> for Stop {
+    fn from(e: SequencerError) -> Self {
+        Stop::transient(format!(
+            "{e}; the next run retries (check the sequencer if this persists)"
+        ))
+    }
+}
 
 /// `/finalized_state/inclusion_block`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +45,7 @@ pub enum Finalized {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateDigest {
     pub inclusion_block: u64,
-    pub sha256: String,
+    pub sha256: Sha256Digest,
     /// True when the digest route was missing and the state was downloaded and hashed.
     pub hashed_locally: bool,
 }
@@ -57,10 +64,7 @@ fn count_field(value: &serde_json::Value) -> Option<u64> {
 
 impl SequencerClient {
     pub fn new(base: SecretUrl) -> Result<Self, SequencerError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| SequencerError(format!("client: {}", e.without_url())))?;
+        let http = crate::l1::rpc::http_client(STATE_TIMEOUT).map_err(SequencerError)?;
         Ok(Self { base, http })
     }
 
@@ -73,7 +77,16 @@ impl SequencerClient {
     }
 
     fn fail(&self, route: &str, what: impl std::fmt::Display) -> SequencerError {
-        SequencerError(scrub(&format!("{} {route}: {what}", self.base), &self.base))
+        SequencerError(self.base.scrub(&format!("{} {route}: {what}", self.base)))
+    }
+
+    fn transport(&self, route: &str, error: &reqwest::Error) -> SequencerError {
+        let (cause, detail) = crate::l1::rpc::transport_cause(error);
+        if detail.is_empty() {
+            self.fail(route, cause.as_str())
+        } else {
+            self.fail(route, format!("{} ({detail})", cause.as_str()))
+        }
     }
 
     async fn get(&self, route: &str) -> Result<reqwest::Response, SequencerError> {
@@ -82,12 +95,21 @@ impl SequencerClient {
         } else {
             JSON_TIMEOUT
         };
-        self.http
+        let response = self
+            .http
             .get(self.url(route))
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| self.fail(route, e.without_url()))
+            .map_err(|e| self.transport(route, &e))?;
+        let status = response.status().as_u16();
+        if (300..400).contains(&status) {
+            return Err(self.fail(
+                route,
+                format!("HTTP {status} redirect; warden never follows redirects"),
+            ));
+        }
+        Ok(response)
     }
 
     /// Reads a body up to `cap` bytes.
@@ -104,7 +126,7 @@ impl SequencerClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.fail(route, e.without_url()))?
+            .map_err(|e| self.transport(route, &e))?
         {
             if body.len() + chunk.len() > cap {
                 return Err(self.fail(route, format!("body larger than the {cap}-byte cap")));
@@ -143,17 +165,29 @@ impl SequencerClient {
         })
     }
 
-    /// The digest, falling back to downloading and hashing the state when the route is missing.
-    pub async fn digest(&self) -> Result<StateDigest, SequencerError> {
+    /// The digest, falling back to downloading and hashing the state when the route is missing
+    /// (an older build); the downloaded state must be at `polled`, the block the sequencer just
+    /// reported as finalized.
+    pub async fn digest(&self, polled: u64) -> Result<StateDigest, SequencerError> {
         let route = "/finalized_state/digest";
         let response = self.get(route).await?;
         match response.status().as_u16() {
             200 => {}
             404 => {
                 let (block, bytes) = self.state().await?;
+                if block != polled {
+                    return Err(self.fail(
+                        "/finalized_state",
+                        format!(
+                            "the digest route is missing and the state download is at block \
+                             {block} (X-Inclusion-Block), not the finalized block {polled}; it \
+                             is moving"
+                        ),
+                    ));
+                }
                 return Ok(StateDigest {
                     inclusion_block: block,
-                    sha256: hex::encode(Sha256::digest(&bytes)),
+                    sha256: Sha256Digest::of(&bytes),
                     hashed_locally: true,
                 });
             }
@@ -167,7 +201,7 @@ impl SequencerClient {
         let sha256 = value
             .get("sha256")
             .and_then(serde_json::Value::as_str)
-            .and_then(normalize_sha256)
+            .and_then(Sha256Digest::parse)
             .ok_or_else(|| self.fail(route, "answer has no 64-hex-digit sha256"))?;
         Ok(StateDigest {
             inclusion_block,

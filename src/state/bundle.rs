@@ -12,17 +12,15 @@
 //! Verification reads everything into memory and checks every layer: the sums, the bundle
 //! metadata, the manifest, the machine's decoding, position, digest and configuration.
 
-use super::checkpoint::{MACHINE_FILE, MANIFEST_FILE, MANIFEST_VERSION, Manifest};
-use super::config::Config;
-use super::fs::{Fs, RealFs};
+use super::checkpoint::{MACHINE_CAP, MACHINE_FILE, MANIFEST_FILE, MANIFEST_VERSION, Manifest};
+use super::config::Identity;
+use super::fs::{Fs, RealFs, read_regular};
 use super::{StateDir, StateError};
-use crate::canonical::Machine;
 use crate::canonical::codec::decode_machine;
-use crate::canonical::snapshot::state_sha256;
+use crate::canonical::{Machine, Sha256Digest};
 use crate::jsonfmt;
-use alloy::primitives::Address;
+use alloy::primitives::B256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -44,98 +42,14 @@ fn manifest_path() -> String {
     format!("{CHECKPOINT_DIR}/{MANIFEST_FILE}")
 }
 
-/// The identity a bundle belongs to: what must match the state directory it goes into.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BundleIdentity {
-    pub chain_id: u64,
-    #[serde(with = "jsonfmt::address")]
-    pub app: Address,
-    #[serde(with = "jsonfmt::address")]
-    pub input_box: Address,
-    #[serde(with = "jsonfmt::address")]
-    pub batch_submitter: Address,
-    #[serde(with = "jsonfmt::address")]
-    pub erc20_portal: Address,
-    #[serde(with = "jsonfmt::address")]
-    pub supported_token: Address,
-    #[serde(with = "jsonfmt::address")]
-    pub fee_recipient: Address,
-    pub max_wait_blocks: u64,
-    pub preemptive_margin_blocks: u64,
-}
-
-impl BundleIdentity {
-    pub fn of(config: &Config) -> Self {
-        Self {
-            chain_id: config.chain_id,
-            app: config.app,
-            input_box: config.input_box,
-            batch_submitter: config.batch_submitter,
-            erc20_portal: config.erc20_portal,
-            supported_token: config.supported_token,
-            fee_recipient: config.fee_recipient,
-            max_wait_blocks: config.max_wait_blocks,
-            preemptive_margin_blocks: config.preemptive_margin_blocks,
-        }
-    }
-
-    /// The first field that differs from `other`, with both values.
-    pub fn difference(&self, other: &BundleIdentity) -> Option<(&'static str, String, String)> {
-        let fields: [(&'static str, String, String); 9] = [
-            (
-                "chain_id",
-                self.chain_id.to_string(),
-                other.chain_id.to_string(),
-            ),
-            ("app", self.app.to_string(), other.app.to_string()),
-            (
-                "input_box",
-                self.input_box.to_string(),
-                other.input_box.to_string(),
-            ),
-            (
-                "batch_submitter",
-                self.batch_submitter.to_string(),
-                other.batch_submitter.to_string(),
-            ),
-            (
-                "erc20_portal",
-                self.erc20_portal.to_string(),
-                other.erc20_portal.to_string(),
-            ),
-            (
-                "supported_token",
-                self.supported_token.to_string(),
-                other.supported_token.to_string(),
-            ),
-            (
-                "fee_recipient",
-                self.fee_recipient.to_string(),
-                other.fee_recipient.to_string(),
-            ),
-            (
-                "max_wait_blocks",
-                self.max_wait_blocks.to_string(),
-                other.max_wait_blocks.to_string(),
-            ),
-            (
-                "preemptive_margin_blocks",
-                self.preemptive_margin_blocks.to_string(),
-                other.preemptive_margin_blocks.to_string(),
-            ),
-        ];
-        fields.into_iter().find(|(_, a, b)| a != b)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundleCheckpoint {
     pub block: u64,
-    pub block_hash: String,
+    #[serde(with = "jsonfmt::hash")]
+    pub block_hash: B256,
     pub input_count: u64,
-    pub state_sha256: String,
+    pub state_sha256: Sha256Digest,
 }
 
 /// `bundle.json`.
@@ -144,7 +58,7 @@ pub struct BundleCheckpoint {
 pub struct BundleMeta {
     pub version: u32,
     pub format: String,
-    pub identity: BundleIdentity,
+    pub identity: Identity,
     pub checkpoint: BundleCheckpoint,
     pub created_at: String,
     pub warden_version: String,
@@ -161,7 +75,7 @@ pub struct VerifiedBundle {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    Sha256Digest::of(bytes).to_hex()
 }
 
 fn is_tar(path: &Path) -> bool {
@@ -403,10 +317,10 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
     let c = &meta.checkpoint;
     if (
         manifest.block,
-        &manifest.block_hash,
+        manifest.block_hash,
         manifest.input_count,
-        &manifest.state_sha256,
-    ) != (c.block, &c.block_hash, c.input_count, &c.state_sha256)
+        manifest.state_sha256,
+    ) != (c.block, c.block_hash, c.input_count, c.state_sha256)
     {
         return Err(format!(
             "{} disagrees with {META_FILE} about the checkpoint",
@@ -419,7 +333,8 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
         .iter()
         .find(|f| f.name == MACHINE_FILE)
         .ok_or_else(|| format!("{} does not list {MACHINE_FILE}", manifest_path()))?;
-    if entry.size != machine_bytes.len() as u64 || entry.sha256 != sha256_hex(&machine_bytes) {
+    if entry.size != machine_bytes.len() as u64 || entry.sha256 != Sha256Digest::of(&machine_bytes)
+    {
         return Err(format!(
             "{} does not match {}",
             machine_path(),
@@ -438,7 +353,7 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
             c.input_count
         ));
     }
-    if hex::encode(state_sha256(&machine.state_bytes())) != c.state_sha256 {
+    if Sha256Digest(machine.state_sha256()) != c.state_sha256 {
         return Err(format!(
             "{} does not hash to the bundle's state_sha256",
             machine_path()
@@ -473,7 +388,8 @@ pub fn head_checkpoint_files(
     let dir: PathBuf = state.root().join(checkpoint);
     let read = |name: &str| {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| StateError::io(&path, e))
+        read_regular(&path, MACHINE_CAP)
+            .map_err(|e| StateError::CorruptHead(format!("{} {e}", path.display())))
     };
     Ok((read(MANIFEST_FILE)?, read(MACHINE_FILE)?))
 }
@@ -481,12 +397,13 @@ pub fn head_checkpoint_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy::primitives::Address;
 
     fn meta() -> BundleMeta {
         BundleMeta {
             version: BUNDLE_FORMAT_VERSION,
             format: BUNDLE_FORMAT.into(),
-            identity: BundleIdentity {
+            identity: Identity {
                 chain_id: 31337,
                 app: Address::repeat_byte(0xaa),
                 input_box: Address::repeat_byte(0x1b),
@@ -499,9 +416,9 @@ mod tests {
             },
             checkpoint: BundleCheckpoint {
                 block: 10,
-                block_hash: format!("0x{}", "ab".repeat(32)),
+                block_hash: B256::repeat_byte(0xab),
                 input_count: 3,
-                state_sha256: "cd".repeat(32),
+                state_sha256: Sha256Digest([0xcd; 32]),
             },
             created_at: "2026-01-01T00:00:00.000Z".into(),
             warden_version: "0.0.0".into(),

@@ -3,24 +3,24 @@
 //! fsynced; only then is `head.json` replaced (tmp, fsync, rename, fsync): that rename is the
 //! commit point. Loading verifies the pointer and every file's hash before trusting anything.
 
-use super::fs::{Fs, write_atomic};
+use super::fs::{Fs, ReadError, read_regular, write_atomic};
 use super::{StateDir, StateError};
-use crate::canonical::Machine;
 use crate::canonical::codec::{MACHINE_FORMAT_VERSION, decode_machine};
-use crate::canonical::snapshot::state_sha256;
+use crate::canonical::{Machine, Sha256Digest};
+use crate::jsonfmt;
 use alloy::primitives::B256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub const HEAD_VERSION: u32 = 1;
 pub const MANIFEST_VERSION: u32 = 1;
 pub const MACHINE_FILE: &str = "machine.bin";
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// Small JSON files are read with a cap so a corrupted one cannot exhaust memory.
-const SMALL_FILE_CAP: u64 = 1 << 20;
+/// JSON records are read with a cap so a corrupted or planted one cannot exhaust memory.
+pub const RECORD_CAP: u64 = 1 << 20;
+/// `machine.bin` and bundles: the state cap (a 1M-account machine is about 80 MiB).
+pub const MACHINE_CAP: u64 = 1 << 30;
 
 /// `head.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,9 +29,10 @@ pub struct Head {
     pub version: u32,
     pub checkpoint: String,
     pub block: u64,
-    pub block_hash: String,
+    #[serde(with = "jsonfmt::hash")]
+    pub block_hash: B256,
     pub input_count: u64,
-    pub state_sha256: String,
+    pub state_sha256: Sha256Digest,
     pub created_at: String,
 }
 
@@ -39,7 +40,7 @@ pub struct Head {
 #[serde(deny_unknown_fields)]
 pub struct ManifestFile {
     pub name: String,
-    pub sha256: String,
+    pub sha256: Sha256Digest,
     pub size: u64,
 }
 
@@ -49,9 +50,10 @@ pub struct ManifestFile {
 pub struct Manifest {
     pub version: u32,
     pub block: u64,
-    pub block_hash: String,
+    #[serde(with = "jsonfmt::hash")]
+    pub block_hash: B256,
     pub input_count: u64,
-    pub state_sha256: String,
+    pub state_sha256: Sha256Digest,
     pub machine_format_version: u32,
     pub files: Vec<ManifestFile>,
     pub created_at: String,
@@ -75,7 +77,11 @@ pub struct LoadedHead {
 
 impl LoadedHead {
     pub fn block_hash(&self) -> B256 {
-        self.head.block_hash.parse().unwrap_or_default()
+        self.head.block_hash
+    }
+
+    pub fn name(&self) -> String {
+        checkpoint_name(self.head.block, self.head.input_count)
     }
 }
 
@@ -93,20 +99,8 @@ pub fn is_checkpoint_name(name: &str) -> bool {
         && bytes[21..].iter().all(u8::is_ascii_digit)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        return Err(format!("{} is larger than {cap} bytes", path.display()));
-    }
-    Ok(bytes)
+    read_regular(path, cap).map_err(|e| format!("{} {e}", path.display()))
 }
 
 /// Refuses a path component that is a symlink (a checkpoint must live inside the state dir).
@@ -124,21 +118,18 @@ fn require_real_dir(path: &Path) -> Result<(), String> {
 /// Verifies one checkpoint completely: manifest, file hashes and sizes, no stray files, and a
 /// machine that decodes and agrees with the manifest.
 pub fn verify_checkpoint(state: &StateDir, name: &str) -> Result<(Manifest, Machine), String> {
+    verify_checkpoint_in(&state.checkpoints(), name)
+}
+
+/// As [`verify_checkpoint`], for a checkpoint kept in another directory (an archive).
+pub fn verify_checkpoint_in(parent: &Path, name: &str) -> Result<(Manifest, Machine), String> {
     if !is_checkpoint_name(name) {
         return Err(format!("{name:?} is not a checkpoint name"));
     }
-    require_real_dir(&state.checkpoints())?;
-    let dir = state.checkpoints().join(name);
+    require_real_dir(parent)?;
+    let dir = parent.join(name);
     require_real_dir(&dir)?;
-    let manifest_bytes = read_capped(&dir.join(MANIFEST_FILE), SMALL_FILE_CAP)?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| format!("{name}/{MANIFEST_FILE} is not a valid manifest: {e}"))?;
-    if manifest.version != MANIFEST_VERSION {
-        return Err(format!(
-            "{name}/{MANIFEST_FILE} has version {}, this warden reads {MANIFEST_VERSION}",
-            manifest.version
-        ));
-    }
+    let manifest = read_manifest_in(parent, name)?;
     if checkpoint_name(manifest.block, manifest.input_count) != name {
         return Err(format!(
             "{name}: manifest names block {} / input count {}",
@@ -160,19 +151,16 @@ pub fn verify_checkpoint(state: &StateDir, name: &str) -> Result<(Manifest, Mach
     }
     let entry = &manifest.files[0];
     let path = dir.join(MACHINE_FILE);
-    let meta = std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{name}/{MACHINE_FILE} is not a regular file"));
-    }
-    if meta.len() != entry.size {
+    // The size is checked against the manifest before a byte is read.
+    let bytes = read_capped(&path, entry.size.min(MACHINE_CAP))?;
+    if bytes.len() as u64 != entry.size {
         return Err(format!(
             "{name}/{MACHINE_FILE} is {} bytes, manifest says {}",
-            meta.len(),
+            bytes.len(),
             entry.size
         ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if sha256_hex(&bytes) != entry.sha256 {
+    if Sha256Digest::of(&bytes) != entry.sha256 {
         return Err(format!(
             "{name}/{MACHINE_FILE} does not match its manifest sha256"
         ));
@@ -185,7 +173,7 @@ pub fn verify_checkpoint(state: &StateDir, name: &str) -> Result<(Manifest, Mach
             "{name}: machine position differs from the manifest"
         ));
     }
-    if hex::encode(state_sha256(&machine.state_bytes())) != manifest.state_sha256 {
+    if Sha256Digest(machine.state_sha256()) != manifest.state_sha256 {
         return Err(format!(
             "{name}: machine state differs from the manifest's state_sha256"
         ));
@@ -193,9 +181,34 @@ pub fn verify_checkpoint(state: &StateDir, name: &str) -> Result<(Manifest, Mach
     Ok((manifest, machine))
 }
 
+/// Reads and parses one checkpoint's manifest (nothing else is verified).
+pub fn read_manifest(state: &StateDir, name: &str) -> Result<Manifest, String> {
+    read_manifest_in(&state.checkpoints(), name)
+}
+
+fn read_manifest_in(parent: &Path, name: &str) -> Result<Manifest, String> {
+    let path = parent.join(name).join(MANIFEST_FILE);
+    let bytes = read_capped(&path, RECORD_CAP)?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{name}/{MANIFEST_FILE} is not a valid manifest: {e}"))?;
+    if manifest.version != MANIFEST_VERSION {
+        return Err(format!(
+            "{name}/{MANIFEST_FILE} has version {}, this warden reads {MANIFEST_VERSION}",
+            manifest.version
+        ));
+    }
+    Ok(manifest)
+}
+
 /// Reads `head.json` without following it.
 pub fn read_head(state: &StateDir) -> Result<Head, StateError> {
-    let bytes = read_capped(&state.head(), SMALL_FILE_CAP).map_err(StateError::CorruptHead)?;
+    let bytes = match read_regular(&state.head(), RECORD_CAP) {
+        Ok(bytes) => bytes,
+        Err(ReadError::NotFound) => {
+            return Err(StateError::CorruptHead("head.json is missing".into()));
+        }
+        Err(e) => return Err(StateError::CorruptHead(format!("head.json {e}"))),
+    };
     let head: Head = serde_json::from_slice(&bytes)
         .map_err(|e| StateError::CorruptHead(format!("head.json does not parse: {e}")))?;
     if head.version != HEAD_VERSION {
@@ -225,7 +238,7 @@ pub fn checkpoint_of(head: &Head) -> Result<&str, StateError> {
 /// Loads and verifies the head and its checkpoint. Errors say how to repair.
 pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
     state.require_exists()?;
-    if !state.head().exists() {
+    if std::fs::symlink_metadata(state.head()).is_err() {
         return Err(if state.config().exists() {
             StateError::CorruptHead("head.json is missing".into())
         } else if state.checkpoints().exists() {
@@ -273,7 +286,7 @@ pub fn publish(
     state: &StateDir,
     meta: CheckpointMeta,
     machine_bytes: &[u8],
-    state_sha256_hex: &str,
+    state_sha256: Sha256Digest,
     keep: usize,
     created_at: &str,
 ) -> Result<(Head, Vec<String>), StateError> {
@@ -289,21 +302,21 @@ pub fn publish(
         version: HEAD_VERSION,
         checkpoint: format!("checkpoints/{name}"),
         block: meta.block,
-        block_hash: format!("{:#x}", meta.block_hash),
+        block_hash: meta.block_hash,
         input_count: meta.input_count,
-        state_sha256: state_sha256_hex.to_string(),
+        state_sha256,
         created_at: created_at.to_string(),
     };
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         block: meta.block,
-        block_hash: head.block_hash.clone(),
+        block_hash: meta.block_hash,
         input_count: meta.input_count,
-        state_sha256: state_sha256_hex.to_string(),
+        state_sha256,
         machine_format_version: MACHINE_FORMAT_VERSION,
         files: vec![ManifestFile {
             name: MACHINE_FILE.into(),
-            sha256: sha256_hex(machine_bytes),
+            sha256: Sha256Digest::of(machine_bytes),
             size: machine_bytes.len() as u64,
         }],
         created_at: created_at.to_string(),
@@ -417,15 +430,73 @@ pub fn newest_intact(state: &StateDir) -> Option<(String, Manifest, Machine)> {
     })
 }
 
+/// The newest checkpoint kept under `archive/` (heads replaced by `recover restore`) that
+/// verifies completely: `recover repair`'s last resort when nothing in `checkpoints/` does.
+pub fn newest_intact_archived(state: &StateDir) -> Option<(PathBuf, String, Manifest, Machine)> {
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(state.archive())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let parent = entry.path().join("checkpoints");
+        for checkpoint in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+            if let Ok(name) = checkpoint.file_name().into_string()
+                && is_checkpoint_name(&name)
+            {
+                found.push((name, parent.clone()));
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().rev().find_map(|(name, parent)| {
+        verify_checkpoint_in(&parent, &name)
+            .ok()
+            .map(|(manifest, machine)| (parent, name, manifest, machine))
+    })
+}
+
+/// Copies a verified checkpoint kept elsewhere back into `checkpoints/` (the original stays
+/// where it is: archives are never deleted).
+pub fn restore_checkpoint_copy(
+    fs: &dyn Fs,
+    state: &StateDir,
+    parent: &Path,
+    name: &str,
+) -> Result<(), StateError> {
+    let checkpoints = state.checkpoints();
+    if !checkpoints.is_dir() {
+        fs.create_dir(&checkpoints)
+            .map_err(|e| StateError::io(&checkpoints, e))?;
+    }
+    let tmp = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
+    fs.remove_dir_all(&tmp)
+        .map_err(|e| StateError::io(&tmp, e))?;
+    fs.create_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
+    for file in [MACHINE_FILE, MANIFEST_FILE] {
+        let from = parent.join(name).join(file);
+        let bytes = read_regular(&from, MACHINE_CAP)
+            .map_err(|e| StateError::CorruptHead(format!("{} {e}", from.display())))?;
+        let to = tmp.join(file);
+        fs.write_file_synced(&to, &bytes)
+            .map_err(|e| StateError::io(&to, e))?;
+    }
+    fs.sync_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
+    let final_dir = checkpoints.join(name);
+    fs.rename(&tmp, &final_dir)
+        .and_then(|_| fs.sync_dir(&checkpoints))
+        .map_err(|e| StateError::io(&final_dir, e))
+}
+
 /// A head record for an existing, verified checkpoint.
 pub fn head_for(name: &str, manifest: &Manifest, created_at: &str) -> Head {
     Head {
         version: HEAD_VERSION,
         checkpoint: format!("checkpoints/{name}"),
         block: manifest.block,
-        block_hash: manifest.block_hash.clone(),
+        block_hash: manifest.block_hash,
         input_count: manifest.input_count,
-        state_sha256: manifest.state_sha256.clone(),
+        state_sha256: manifest.state_sha256,
         created_at: created_at.to_string(),
     }
 }

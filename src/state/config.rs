@@ -1,7 +1,8 @@
 //! `config.json`: the pinned identity and settings, written last by `init` (its commit point).
 //! It never holds secrets or the L1 RPC URL, so credentials can rotate freely.
 
-use super::fs::{Fs, write_atomic};
+use super::checkpoint::RECORD_CAP;
+use super::fs::{Fs, ReadError, read_regular, write_atomic};
 use super::{StateDir, StateError};
 use crate::jsonfmt;
 use alloy::primitives::Address;
@@ -78,12 +79,15 @@ impl Config {
         )
     }
 
+    pub fn identity(&self) -> Identity {
+        Identity::of(self)
+    }
+
     /// The fields that make up the identity, for `init`'s idempotence check: the first one that
     /// differs, with both values.
     pub fn identity_difference(&self, other: &Config) -> Option<(&'static str, String, String)> {
-        use super::bundle::BundleIdentity;
-        BundleIdentity::of(self)
-            .difference(&BundleIdentity::of(other))
+        Identity::of(self)
+            .difference(&Identity::of(other))
             .or_else(|| {
                 (self.l1_confirmation != other.l1_confirmation).then(|| {
                     (
@@ -96,19 +100,112 @@ impl Config {
     }
 }
 
+/// The pinned identity: what a bundle must match to go into a state directory, and what a
+/// second `init` must repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub chain_id: u64,
+    #[serde(with = "jsonfmt::address")]
+    pub app: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub input_box: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub batch_submitter: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub erc20_portal: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub supported_token: Address,
+    #[serde(with = "jsonfmt::address")]
+    pub fee_recipient: Address,
+    pub max_wait_blocks: u64,
+    pub preemptive_margin_blocks: u64,
+}
+
+impl Identity {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            chain_id: config.chain_id,
+            app: config.app,
+            input_box: config.input_box,
+            batch_submitter: config.batch_submitter,
+            erc20_portal: config.erc20_portal,
+            supported_token: config.supported_token,
+            fee_recipient: config.fee_recipient,
+            max_wait_blocks: config.max_wait_blocks,
+            preemptive_margin_blocks: config.preemptive_margin_blocks,
+        }
+    }
+
+    /// The first field that differs from `other`, with both values.
+    pub fn difference(&self, other: &Identity) -> Option<(&'static str, String, String)> {
+        let fields: [(&'static str, String, String); 9] = [
+            (
+                "chain_id",
+                self.chain_id.to_string(),
+                other.chain_id.to_string(),
+            ),
+            ("app", self.app.to_string(), other.app.to_string()),
+            (
+                "input_box",
+                self.input_box.to_string(),
+                other.input_box.to_string(),
+            ),
+            (
+                "batch_submitter",
+                self.batch_submitter.to_string(),
+                other.batch_submitter.to_string(),
+            ),
+            (
+                "erc20_portal",
+                self.erc20_portal.to_string(),
+                other.erc20_portal.to_string(),
+            ),
+            (
+                "supported_token",
+                self.supported_token.to_string(),
+                other.supported_token.to_string(),
+            ),
+            (
+                "fee_recipient",
+                self.fee_recipient.to_string(),
+                other.fee_recipient.to_string(),
+            ),
+            (
+                "max_wait_blocks",
+                self.max_wait_blocks.to_string(),
+                other.max_wait_blocks.to_string(),
+            ),
+            (
+                "preemptive_margin_blocks",
+                self.preemptive_margin_blocks.to_string(),
+                other.preemptive_margin_blocks.to_string(),
+            ),
+        ];
+        fields.into_iter().find(|(_, a, b)| a != b)
+    }
+}
+
 pub fn load_config(state: &StateDir) -> Result<Config, StateError> {
     state.require_exists()?;
     let path = state.config();
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read_regular(&path, RECORD_CAP) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::NotFound) => {
             return Err(if state.checkpoints().exists() {
                 StateError::InterruptedInit(state.root().display().to_string())
             } else {
                 StateError::NotInitialised(state.root().display().to_string())
             });
         }
-        Err(e) => return Err(StateError::io(&path, e)),
+        Err(ReadError::Io(e)) => return Err(StateError::io(&path, e)),
+        Err(e) => {
+            return Err(StateError::Unsupported(format!(
+                "{} {e}; restore it from a snapshot bundle or re-run `warden init` into a new \
+                 state directory",
+                path.display()
+            )));
+        }
     };
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         StateError::Unsupported(format!(

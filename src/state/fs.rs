@@ -1,12 +1,96 @@
 //! The filesystem operations the state directory uses, behind a seam so tests can crash the
 //! process at any one of them, or fail any write with ENOSPC/EIO, which a real disk will not do on
-//! demand. Production code uses [`RealFs`].
+//! demand. Production code uses [`RealFs`]; the fault seam compiles only for tests.
+//!
+//! Every file warden reads goes through [`read_regular`]: opened without following a symlink and
+//! without blocking (a FIFO cannot hang a run), checked with fstat to be a regular file, and its
+//! size checked against a cap before a byte is read.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
+#[cfg(any(test, feature = "testkit"))]
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("does not exist")]
+    NotFound,
+    #[error("is not a regular file ({0})")]
+    NotRegular(&'static str),
+    #[error("is {size} bytes, above the {cap}-byte limit")]
+    TooLarge { size: u64, cap: u64 },
+    #[error("{0}")]
+    Io(io::Error),
+}
+
+impl ReadError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::NotFound)
+    }
+}
+
+fn file_kind(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symlink"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
+}
+
+/// Opens `path` for reading without following a final symlink and without blocking, and checks
+/// that it is a regular file no larger than `cap`.
+pub fn open_regular(path: &Path, cap: u64) -> Result<(File, u64), ReadError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOENT) => ReadError::NotFound,
+            Some(libc::ELOOP) => ReadError::NotRegular("a symlink"),
+            _ => ReadError::Io(e),
+        })?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&meta)));
+    }
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            cap,
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads a regular file of at most `cap` bytes (see [`open_regular`]); a file that grows past
+/// the cap while read is refused too.
+pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, size) = open_regular(path, cap)?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(bytes)
+}
 
 pub trait Fs: Send + Sync {
     /// Creates one directory with mode 0700.
@@ -30,11 +114,13 @@ impl Fs for RealFs {
     }
 
     fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        // A planted symlink at the name is never followed.
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(path)?;
         file.write_all(bytes)?;
         file.sync_all()
@@ -64,6 +150,7 @@ impl Fs for RealFs {
 }
 
 /// What a [`FaultFs`] does at its chosen operation.
+#[cfg(any(test, feature = "testkit"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Abort the process at filesystem operation `n` (0-based, every operation counts). A write
@@ -77,6 +164,7 @@ pub enum Fault {
 }
 
 /// Test seam: the real filesystem plus one injected fault.
+#[cfg(any(test, feature = "testkit"))]
 #[derive(Debug)]
 pub struct FaultFs {
     fault: Fault,
@@ -84,6 +172,7 @@ pub struct FaultFs {
     writes: AtomicU64,
 }
 
+#[cfg(any(test, feature = "testkit"))]
 impl FaultFs {
     pub fn new(fault: Fault) -> Self {
         Self {
@@ -108,6 +197,7 @@ impl FaultFs {
     }
 }
 
+#[cfg(any(test, feature = "testkit"))]
 impl Fs for FaultFs {
     fn create_dir(&self, path: &Path) -> io::Result<()> {
         self.before_op();

@@ -5,10 +5,12 @@ pub mod bundle;
 pub mod checkpoint;
 pub mod config;
 pub mod fs;
+pub mod latch;
 pub mod lock;
 pub mod records;
+pub mod rollback;
 
-use crate::outcome::{ErrorClass, Stop};
+use crate::outcome::{ErrorClass, Outcome, Stop};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -99,6 +101,96 @@ impl StateDir {
     }
 }
 
+impl StateDir {
+    /// What an interrupted `init` left that the next `init` may remove (operator-contract §4:
+    /// init touches only what it recognises as its own). Entries warden writes before init
+    /// (locks, run records of timers that ran early) stay; anything unrecognised is refused,
+    /// named, before anything is removed.
+    pub fn init_leftovers(&self) -> Result<Vec<PathBuf>, StateError> {
+        let mut doomed = Vec::new();
+        for (path, meta) in entries(&self.root)? {
+            let name = file_name(&path);
+            match name.as_str() {
+                "LOCK" | "last_tick.json" | "last_tick.json.tmp" | "lost+found"
+                    if !meta.is_symlink() => {}
+                "head.json" | "head.json.tmp" | "config.json.tmp" if meta.is_file() => {
+                    doomed.push(path)
+                }
+                "submitter" if meta.is_dir() => {
+                    for (entry, meta) in entries(&path)? {
+                        let ok = matches!(
+                            file_name(&entry).as_str(),
+                            "LOCK" | "last_submit.json" | "last_submit.json.tmp"
+                        ) && meta.is_file();
+                        if !ok {
+                            return Err(foreign(&entry));
+                        }
+                    }
+                }
+                "checkpoints" if meta.is_dir() => {
+                    for (entry, meta) in entries(&path)? {
+                        let name = file_name(&entry);
+                        let ours = meta.is_dir()
+                            && (checkpoint::is_checkpoint_name(&name) || name.starts_with(".tmp-"))
+                            && entries(&entry)?.iter().all(|(file, meta)| {
+                                meta.is_file()
+                                    && matches!(
+                                        file_name(file).as_str(),
+                                        checkpoint::MACHINE_FILE | checkpoint::MANIFEST_FILE
+                                    )
+                            });
+                        if !ours {
+                            return Err(foreign(&entry));
+                        }
+                    }
+                    doomed.push(path)
+                }
+                _ => return Err(foreign(&path)),
+            }
+        }
+        Ok(doomed)
+    }
+}
+
+fn entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::Metadata)>, StateError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| StateError::io(dir, e))? {
+        let entry = entry.map_err(|e| StateError::io(dir, e))?;
+        let meta =
+            std::fs::symlink_metadata(entry.path()).map_err(|e| StateError::io(entry.path(), e))?;
+        out.push((entry.path(), meta));
+    }
+    Ok(out)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+fn foreign(path: &Path) -> StateError {
+    StateError::Unsupported(format!(
+        "{} is not something `warden init` created; init refuses a directory with foreign \
+         content (nothing was changed): move it away, or choose another --state-dir",
+        path.display()
+    ))
+}
+
+/// `parent/base`, or `parent/base-2`, `-3`, … when that name is taken (archive and incident
+/// names never overwrite one another).
+pub fn fresh_path(parent: &Path, base: &str) -> PathBuf {
+    let taken = |path: &Path| std::fs::symlink_metadata(path).is_ok();
+    let first = parent.join(base);
+    if !taken(&first) {
+        return first;
+    }
+    (2u64..)
+        .map(|n| parent.join(format!("{base}-{n}")))
+        .find(|p| !taken(p))
+        .unwrap_or(first)
+}
+
 /// Failures of the state directory, each mapped to exit 1 with a class and a next step.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -170,7 +262,7 @@ impl From<StateError> for Stop {
     fn from(error: StateError) -> Self {
         Stop::NotDone {
             class: error.class(),
-            outcome: "failed",
+            outcome: Outcome::Failed,
             message: error.to_string(),
         }
     }

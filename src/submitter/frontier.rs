@@ -4,19 +4,18 @@
 //! 2. advance it over this submitter's own batches seen in (confirmed, latest], the reference's
 //!    `decide_submit_start`: for each observed batch nonce in order, if it is the expected one,
 //!    expect the next.
+//!
+//! Both folds read L1 through the verified input stream, so an incomplete view sends nothing.
 
 use super::records::{FrontierCursor, SUBMITTER_RECORD_VERSION, read_frontier};
 use crate::canonical::batch::decode_batch;
-use crate::canonical::input::InputExpectation;
 use crate::canonical::scheduler::{BatchFrontier, SchedulerConfig};
-use crate::l1::logs::{ScanError, scan};
-use crate::l1::{L1Client, log_to_input};
+use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+use crate::l1::{BlockRef, L1Client};
 use crate::outcome::Stop;
 use crate::state::StateDir;
 use crate::state::checkpoint::load_head;
 use crate::state::config::Config;
-use alloy::eips::BlockId;
-use alloy::primitives::{B256, U256};
 
 /// The frontier at both heights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,83 +28,56 @@ pub struct Frontier {
     pub in_latest: u64,
 }
 
-enum FoldError {
-    Scan(ScanError),
-    Input(String),
+/// True when L1 still has `hash` at `block` and the block is not above `confirmed`.
+async fn usable(
+    l1: &L1Client,
+    block: u64,
+    hash: alloy::primitives::B256,
+    confirmed: u64,
+) -> Result<bool, Stop> {
+    Ok(block <= confirmed && l1.block_hash(block).await? == Some(hash))
 }
 
-impl From<ScanError> for FoldError {
-    fn from(e: ScanError) -> Self {
-        FoldError::Scan(e)
+fn cursor_base(cursor: &FrontierCursor) -> Base {
+    Base {
+        block: cursor.block,
+        hash: Some(cursor.block_hash),
+        input_count: cursor.input_count,
     }
 }
 
-fn fold_failure(e: FoldError) -> Stop {
-    match e {
-        FoldError::Scan(e) => Stop::transient(format!(
-            "{e}; the next run retries (if the provider caps ranges with another error code, add \
-             it to --long-range-error-codes at init)"
-        )),
-        FoldError::Input(e) => Stop::transient(format!(
-            "the L1 view is inconsistent: {e}; the next run retries"
-        )),
-    }
-}
-
-fn l1_failure(e: crate::l1::L1Error) -> Stop {
-    crate::commands::l1_failure(e)
-}
-
-/// Where the fold may start: the cached cursor, else the verified head checkpoint, else the
-/// genesis bootstrap; each only if its block is still canonical and not above `confirmed`.
-async fn base_cursor(
+/// Where the fold may start, and the next expected batch nonce there: the cached cursor, else
+/// the verified head checkpoint, else the genesis bootstrap; each only if its block is still
+/// canonical and not above `confirmed`.
+async fn starting_point(
     l1: &L1Client,
     state: &StateDir,
     config: &Config,
     confirmed: u64,
-) -> Result<FrontierCursor, Stop> {
-    let canonical = |block: u64, hash: B256| async move {
-        if block > confirmed {
-            return Ok(false);
-        }
-        Ok::<bool, Stop>(l1.block_hash(block).await.map_err(l1_failure)? == Some(hash))
-    };
+) -> Result<(Base, u64), Stop> {
     // A torn or foreign cursor is only a cache: fall back to rebuilding it.
     if let Ok(Some(cursor)) = read_frontier(state)
-        && canonical(cursor.block, cursor.block_hash).await?
+        && usable(l1, cursor.block, cursor.block_hash, confirmed).await?
     {
-        return Ok(cursor);
+        return Ok((cursor_base(&cursor), cursor.next_expected_batch_nonce));
     }
-    if let Ok(head) = load_head(state) {
-        let hash = head.block_hash();
-        if canonical(head.head.block, hash).await? {
-            return Ok(FrontierCursor {
-                version: SUBMITTER_RECORD_VERSION,
-                block: head.head.block,
-                block_hash: hash,
-                input_count: head.machine.inputs_processed,
-                next_expected_batch_nonce: head.machine.next_expected_batch_nonce,
-            });
-        }
+    if let Ok(head) = load_head(state)
+        && usable(l1, head.head.block, head.block_hash(), confirmed).await?
+    {
+        let base = Base {
+            block: head.head.block,
+            hash: Some(head.block_hash()),
+            input_count: head.machine.inputs_processed,
+        };
+        return Ok((base, head.machine.next_expected_batch_nonce));
     }
     if config.bootstrap.kind == "genesis" && config.bootstrap.block <= confirmed {
-        let hash = l1
-            .block_hash(config.bootstrap.block)
-            .await
-            .map_err(l1_failure)?
-            .ok_or_else(|| {
-                Stop::transient(format!(
-                    "the L1 node has no block {} (the bootstrap block); the next run retries",
-                    config.bootstrap.block
-                ))
-            })?;
-        return Ok(FrontierCursor {
-            version: SUBMITTER_RECORD_VERSION,
+        let base = Base {
             block: config.bootstrap.block,
-            block_hash: hash,
+            hash: None,
             input_count: config.bootstrap.input_count,
-            next_expected_batch_nonce: 0,
-        });
+        };
+        return Ok((base, 0));
     }
     Err(Stop::transient(
         "no canonical starting point for the batch frontier (the head checkpoint is not yet \
@@ -114,139 +86,92 @@ async fn base_cursor(
     ))
 }
 
-/// `getNumberOfInputs(app)` at `at` must equal the inputs the scan saw.
-async fn require_witness(
-    l1: &L1Client,
-    config: &Config,
-    at: BlockId,
-    block: u64,
-    seen: u64,
-) -> Result<(), Stop> {
-    let witness = l1
-        .number_of_inputs(config.input_box, config.app, at)
-        .await
-        .map_err(l1_failure)?;
-    if witness != seen {
-        return Err(Stop::transient(format!(
-            "the L1 view is incomplete: getNumberOfInputs at block {block} is {witness} but \
-             {seen} inputs were seen; the next run retries (try another --l1-rpc-url if this \
-             persists)"
-        )));
-    }
-    Ok(())
-}
-
-/// Streams the application's inputs over (after, to] into `visit`, checking each against its
-/// log and the contiguous index from `next_index`, then the completeness witness at `witness_at`.
-/// Returns the input count after `to`.
-async fn for_each_input(
-    l1: &L1Client,
-    config: &Config,
-    after: u64,
-    to: u64,
-    next_index: u64,
-    witness_at: BlockId,
-    mut visit: impl FnMut(&crate::canonical::Input),
-) -> Result<u64, Stop> {
-    let mut expectation = InputExpectation {
-        chain_id: U256::from(config.chain_id),
-        app: config.app,
-        next_index,
-    };
-    let mut source = l1.input_logs(config.input_box, config.app);
-    scan::<FoldError>(
-        &mut source,
-        after + 1,
-        to,
-        config.max_log_range,
-        &config.long_range_error_codes,
-        |_, _, logs| {
-            for log in &logs {
-                let input = log_to_input(log, &expectation).map_err(FoldError::Input)?;
-                expectation.next_index += 1;
-                visit(&input);
-            }
-            Ok(())
-        },
-    )
-    .await
-    .map_err(fold_failure)?;
-    require_witness(l1, config, witness_at, to, expectation.next_index).await?;
-    Ok(expectation.next_index)
-}
-
-/// Folds the batch gates over (base, confirmed] and checks the completeness witness.
+/// Folds the batch gates over (base, confirmed] through the verified input stream.
 pub async fn confirmed_frontier(
     l1: &L1Client,
     state: &StateDir,
     config: &Config,
-    confirmed: (u64, B256),
+    confirmed: BlockRef,
 ) -> Result<FrontierCursor, Stop> {
-    let (block, hash) = confirmed;
-    let base = base_cursor(l1, state, config, block).await?;
-    if base.block == block {
-        return Ok(base);
+    let (base, nonce) = starting_point(l1, state, config, confirmed.number).await?;
+    if base.block == confirmed.number && base.hash == Some(confirmed.hash) {
+        return Ok(FrontierCursor {
+            version: SUBMITTER_RECORD_VERSION,
+            block: confirmed.number,
+            block_hash: confirmed.hash,
+            input_count: base.input_count,
+            next_expected_batch_nonce: nonce,
+        });
     }
     let scheduler = SchedulerConfig {
         batch_submitter: config.batch_submitter,
         max_wait_blocks: config.max_wait_blocks,
     };
     let mut frontier = BatchFrontier {
-        next_expected_batch_nonce: base.next_expected_batch_nonce,
+        next_expected_batch_nonce: nonce,
     };
-    let input_count = for_each_input(
+    let verified = inputs::stream(
         l1,
-        config,
-        base.block,
-        block,
-        base.input_count,
-        BlockId::hash(hash),
-        |input| {
-            frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
+        &InputSpec::of(config),
+        base,
+        Span {
+            target: confirmed,
+            witness: confirmed,
+        },
+        |_, inputs| {
+            for input in &inputs {
+                frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
+            }
+            Ok::<_, Stop>(Flow::Continue)
         },
     )
     .await?;
     Ok(FrontierCursor {
         version: SUBMITTER_RECORD_VERSION,
-        block,
-        block_hash: hash,
-        input_count,
+        block: confirmed.number,
+        block_hash: confirmed.hash,
+        input_count: verified.input_count,
         next_expected_batch_nonce: frontier.next_expected_batch_nonce,
     })
 }
 
 /// `decide_submit_start`: own batches in (confirmed, latest] advance the expected nonce when
-/// they carry exactly it.
+/// they carry exactly it. A dropped log here would only cost a duplicate post (L1 rejects it by
+/// nonce), but a run that cannot see everything should not spend fees: it is verified too.
 pub async fn advance_over_unconfirmed(
     l1: &L1Client,
     config: &Config,
     confirmed: &FrontierCursor,
-    latest: u64,
+    latest: BlockRef,
 ) -> Result<Frontier, Stop> {
     let mut start = confirmed.next_expected_batch_nonce;
     let mut in_latest = 0;
-    // A dropped log here would only cost a duplicate post (L1 rejects it by nonce), but a run
-    // that cannot see everything should not spend fees: the same completeness witness applies.
-    for_each_input(
-        l1,
-        config,
-        confirmed.block,
-        latest,
-        confirmed.input_count,
-        BlockId::number(latest),
-        |input| {
-            if input.sender != config.batch_submitter {
-                return;
-            }
-            if let Ok(batch) = decode_batch(&input.payload)
-                && batch.nonce == start
-            {
-                start += 1;
-                in_latest += 1;
-            }
-        },
-    )
-    .await?;
+    if latest.number > confirmed.block {
+        inputs::stream(
+            l1,
+            &InputSpec::of(config),
+            cursor_base(confirmed),
+            Span {
+                target: latest,
+                witness: latest,
+            },
+            |_, inputs| {
+                for input in &inputs {
+                    if input.sender != config.batch_submitter {
+                        continue;
+                    }
+                    if let Ok(batch) = decode_batch(&input.payload)
+                        && batch.nonce == start
+                    {
+                        start += 1;
+                        in_latest += 1;
+                    }
+                }
+                Ok::<_, Stop>(Flow::Continue)
+            },
+        )
+        .await?;
+    }
     Ok(Frontier {
         confirmed: *confirmed,
         start,

@@ -5,8 +5,8 @@
 use crate::outcome::Stop;
 use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
-use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -116,7 +116,7 @@ impl SubmitterKey {
     }
 
     pub fn sign(&self, plan: &TxPlan) -> Result<SignedTx, Stop> {
-        let mut tx = TxEip1559 {
+        let tx = TxEip1559 {
             chain_id: plan.chain_id,
             nonce: plan.nonce,
             gas_limit: plan.gas_limit,
@@ -129,7 +129,7 @@ impl SubmitterKey {
         };
         let signature = self
             .signer
-            .sign_transaction_sync(&mut tx)
+            .sign_hash_sync(&tx.signature_hash())
             .map_err(|e| Stop::internal(format!("signing failed: {e}")))?;
         let signed = tx.into_signed(signature);
         let hash = *signed.hash();

@@ -10,8 +10,9 @@
 
 use super::fees::Fees;
 use crate::jsonfmt;
-use crate::state::fs::Fs;
-use crate::state::records::write_json;
+use crate::state::checkpoint::RECORD_CAP;
+use crate::state::fs::{Fs, ReadError, read_regular};
+use crate::state::records::{RunRecord, read_run_record, write_json};
 use crate::state::{StateDir, StateError};
 use alloy::primitives::B256;
 use serde::de::DeserializeOwned;
@@ -44,6 +45,28 @@ pub struct FrontierCursor {
     /// Inputs of the application up to and including `block`.
     pub input_count: u64,
     pub next_expected_batch_nonce: u64,
+}
+
+/// What a journalled transaction was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendKind {
+    /// A first send at this wallet nonce.
+    Sent,
+    /// The identical transaction again (a no-op for the mempool) within `--timeout`.
+    Resent,
+    /// A replacement with both fee caps raised.
+    Replaced,
+}
+
+impl SendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendKind::Sent => "sent",
+            SendKind::Resent => "resent",
+            SendKind::Replaced => "replaced",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,10 +114,16 @@ impl Attempts {
 /// Reads a versioned record; `None` when absent. A torn or unknown file is an operator error that
 /// says how to recover (every record here can be rebuilt from L1).
 fn read_record<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StateError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_regular(path, RECORD_CAP) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StateError::io(path, e)),
+        Err(ReadError::NotFound) => return Ok(None),
+        Err(ReadError::Io(e)) => return Err(StateError::io(path, e)),
+        Err(e) => {
+            return Err(StateError::Unsupported(format!(
+                "{} {e}; it is rebuilt from L1 if you move it aside",
+                path.display()
+            )));
+        }
     };
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         StateError::Unsupported(format!(
@@ -176,17 +205,9 @@ pub struct ReportedTx {
     pub status: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastSubmit {
-    pub version: u32,
-    pub finished_at: String,
-    pub exit_code: i32,
-    pub outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    pub message: String,
+/// `submit`'s part of `last_submit.json` (the shared part is `state::records::RunRecord`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubmitDetails {
     pub outbox: String,
     /// Every batch nonce below this is accepted on L1 at the safe head: the sequencer may prune
     /// those outbox files.
@@ -196,21 +217,12 @@ pub struct LastSubmit {
     /// Outbox nonces not yet accepted at the safe head (in flight or to be posted).
     pub pending_nonces: Vec<u64>,
     pub transactions: Vec<ReportedTx>,
-    pub duration_ms: u64,
-    /// When a submit last exited 0 (carried forward across failures).
-    pub last_success_at: Option<String>,
 }
+
+pub type LastSubmit = RunRecord<SubmitDetails>;
 
 pub fn read_last_submit(state: &StateDir) -> Option<LastSubmit> {
-    read_record(&state.last_submit()).ok().flatten()
-}
-
-pub fn write_last_submit(
-    fs: &dyn Fs,
-    state: &StateDir,
-    record: &LastSubmit,
-) -> Result<(), StateError> {
-    write_json(fs, &state.last_submit(), record)
+    read_run_record(&state.last_submit())
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub mod state {
     ) -> Result<Head, warden::state::StateError> {
         let machine = machine_at(block);
         let bytes = encode_machine(&machine).expect("encode");
-        let sha = hex::encode(machine.state_sha256());
+        let sha = warden::canonical::Sha256Digest(machine.state_sha256());
         publish(
             fs,
             state,
@@ -149,7 +149,7 @@ pub mod state {
                 input_count: machine.inputs_processed,
             },
             &bytes,
-            &sha,
+            sha,
             keep,
             "2026-11-23T00:00:00.000Z",
         )

@@ -2,16 +2,15 @@
 //! directory, the latch, L1 and the sequencer, and the submitter's danger, ending with the exact
 //! command to run next. Exit 0 healthy, 1 needs action, 2 latched.
 
-use super::flush::wallet_nonces;
 use crate::cli::GlobalArgs;
-use crate::commands::runtime;
-use crate::commands::tick::leak_kind;
+use crate::commands::{connect_l1, runtime};
 use crate::events::Events;
-use crate::l1::L1Client;
-use crate::outcome::{Done, Stop};
+use crate::l1::At;
+use crate::outcome::{Done, Outcome, Stop, VerdictKind};
 use crate::sequencer::{Finalized, SequencerClient};
 use crate::state::checkpoint::load_head;
 use crate::state::config::{Config, load_config};
+use crate::state::latch::{self, Divergence, Latch};
 use crate::submitter::outbox;
 use crate::submitter::records::{read_last_submit, read_watermark};
 use serde_json::{Value, json};
@@ -19,8 +18,33 @@ use std::path::Path;
 
 /// What needs doing, most urgent first.
 enum Finding {
-    Latched { kind: String, next: String },
+    Latched { record: Divergence, next: String },
     NeedsAction { why: String, next: String },
+}
+
+/// The command that moves a latched incident towards being cleared.
+fn next_for(record: &Divergence) -> String {
+    let target = record.target_block;
+    match record.kind {
+        VerdictKind::L1ReorgBelowHead => format!(
+            "restore a snapshot older than the reorg with `warden recover restore --from BUNDLE \
+             --yes` (or `warden init` a new state directory), then `warden recover clear --block \
+             {target} --reason '...' --yes`"
+        ),
+        VerdictKind::InclusionBlockRegressed => format!(
+            "confirm with the sequencer's operators why its finalized block went back to \
+             {target}; once it reports the agreed block again, `warden recover clear --block \
+             {target} --reason '...' --yes`"
+        ),
+        _ => format!(
+            "decide who is wrong with `warden recover replay --from-block {} --to-block {target} \
+             --out /tmp/warden-replay-{target}` (it starts from the agreed head's checkpoint; \
+             compare its state_sha256 with the incident's canonical_sha256 and sequencer_sha256, \
+             and read its stop), then `warden recover clear --block {target} --reason '...' \
+             --yes` once resolved",
+            record.agreed_block
+        ),
+    }
 }
 
 pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
@@ -38,33 +62,33 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
             json!({"ok": false, "problem": e.to_string()})
         }
     };
-    let latch: Value = std::fs::read(state.incident().join("divergence.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    if state.incident().exists() {
-        let kind = latch["kind"].as_str().unwrap_or("unknown").to_string();
-        let target = latch["target_block"].as_u64().unwrap_or(0);
-        let next = match kind.as_str() {
-            "l1_reorg_below_head" => format!(
-                "restore a snapshot older than the reorg with `warden recover restore --from \
-                 BUNDLE --yes` (or `warden init` a new state directory), then `warden recover \
-                 clear --block {target} --reason '...' --yes`"
-            ),
-            "inclusion_block_regressed" => format!(
-                "confirm with the sequencer's operators why its finalized block went back to \
-                 {target}; once it reports the agreed block again, `warden recover clear --block \
-                 {target} --reason '...' --yes`"
-            ),
-            _ => format!(
-                "decide who is wrong with `warden recover replay --from-block {} --to-block \
-                 {target} --out /tmp/warden-replay-{target}` (compare its state_sha256 with the \
-                 incident's canonical_sha256 and sequencer_sha256), then `warden recover clear \
-                 --block {target} --reason '...' --yes` once resolved",
-                config.bootstrap.block
-            ),
-        };
-        findings.insert(0, Finding::Latched { kind, next });
+    let latch = latch::read(&state);
+    let latch_report = match &latch {
+        Latch::Clear => Value::Null,
+        Latch::Latched(record) => serde_json::to_value(record).unwrap_or_default(),
+        Latch::Unreadable(why) => json!({"unreadable": why}),
+    };
+    match &latch {
+        Latch::Clear => {}
+        Latch::Latched(record) => findings.insert(
+            0,
+            Finding::Latched {
+                record: record.clone(),
+                next: next_for(record),
+            },
+        ),
+        Latch::Unreadable(why) => findings.insert(
+            0,
+            Finding::NeedsAction {
+                why: format!(
+                    "{} is not a valid latch ({why})",
+                    state.incident().display()
+                ),
+                next: "inspect it, then `warden recover clear --force --block 0 --reason '...' \
+                       --yes`"
+                    .into(),
+            },
+        ),
     }
 
     let (l1_report, sequencer_report, submitter_report) =
@@ -78,13 +102,13 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
     };
     let report = json!({
         "state": head,
-        "latched": state.incident().exists(),
-        "divergence": latch,
+        "latched": matches!(latch, Latch::Latched(_)),
+        "divergence": latch_report,
         "l1": l1_report,
         "sequencer": sequencer_report,
         "submitter": submitter_report,
         "findings": findings.iter().map(|f| match f {
-            Finding::Latched { kind, .. } => format!("latched incident: {kind}"),
+            Finding::Latched { record, .. } => format!("latched incident: {}", record.kind),
             Finding::NeedsAction { why, .. } => why.clone(),
         }).collect::<Vec<_>>(),
         "next": next,
@@ -93,12 +117,13 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
         .map_err(|e| Stop::internal(format!("cannot render the report: {e}")))?;
     println!("{text}");
     match findings.into_iter().next() {
-        None => Ok(Done::new("healthy", format!("healthy; next: {next}"))),
-        Some(Finding::Latched { kind, next }) => Err(Stop::Verdict {
-            kind: leak_kind(&kind),
-            outcome: "latched",
-            message: format!("incident latched ({kind}); next: {next}"),
-        }),
+        None => Ok(Done::new(
+            Outcome::Healthy,
+            format!("healthy; next: {next}"),
+        )),
+        Some(Finding::Latched { record, next }) => {
+            Err(record.latched_stop(&format!("Next: {next}")))
+        }
         Some(Finding::NeedsAction { why, next }) => {
             Err(Stop::needs_action(format!("{why}; next: {next}")))
         }
@@ -119,17 +144,14 @@ fn probe(
     let last_submit = read_last_submit(state);
     let mut submitter = json!({
         "watermark": watermark,
-        "last_submit_outcome": last_submit.as_ref().map(|l| l.outcome.clone()),
+        "last_submit_outcome": last_submit.as_ref().map(|l| l.outcome),
         "max_wait_blocks": config.max_wait_blocks,
         "danger_threshold_blocks": config.max_wait_blocks.saturating_sub(config.preemptive_margin_blocks),
     });
     let Ok(rt) = runtime() else {
         return (Value::Null, Value::Null, submitter);
     };
-    let l1_report = match global
-        .l1_endpoints()
-        .and_then(|urls| L1Client::new(&urls).map_err(|e| Stop::operator(e.0)))
-    {
+    let l1_report = match connect_l1(global, Some(config.chain_id)) {
         Err(e) => {
             findings.push(Finding::NeedsAction {
                 why: format!("L1 is not configured: {e}"),
@@ -143,28 +165,32 @@ fn probe(
                 Ok(id) => id,
                 Err(e) => {
                     findings.push(Finding::NeedsAction {
-                        why: format!("L1 unreachable: {e}"),
+                        why: format!("L1 unreachable or on another chain: {e}"),
                         next: "check the L1 endpoint (or pass another --l1-rpc-url)".into(),
                     });
-                    return json!({"reachable": false, "error": e.0});
+                    return json!({"reachable": false, "error": e.to_string()});
                 }
             };
-            if chain_id != config.chain_id {
-                findings.push(Finding::NeedsAction {
-                    why: format!(
-                        "the L1 RPC serves chain {chain_id}, not the pinned {}",
-                        config.chain_id
-                    ),
-                    next: "point --l1-rpc-url at the right network".into(),
-                });
-            }
             let confirmed = l1.confirmed_head(config.l1_confirmation).await.ok();
-            if let Ok(nonces) = wallet_nonces(&l1, config).await {
+            let latest = l1.latest_head().await.ok();
+            let nonces = match latest {
+                Some(latest) => l1
+                    .wallet_nonces(
+                        config.batch_submitter,
+                        latest.number,
+                        At::confirmed(config.l1_confirmation),
+                    )
+                    .await
+                    .ok(),
+                None => None,
+            };
+            if let Some(nonces) = nonces {
                 submitter["wallet_nonce_latest"] = json!(nonces.latest);
                 submitter["wallet_nonce_pending"] = json!(nonces.pending);
-                submitter["wallet_nonce_safe"] = json!(nonces.safe);
+                submitter["wallet_nonce_safe"] = json!(nonces.confirmed);
+                submitter["pending_view"] = json!(nonces.pending_view);
                 let age = confirmed
-                    .and_then(|(block, _)| oldest_unaccepted_age(last_submit.as_ref(), block));
+                    .and_then(|head| oldest_unaccepted_age(last_submit.as_ref(), head.number));
                 submitter["oldest_unaccepted_batch_age_blocks"] = json!(age);
                 let danger = config
                     .max_wait_blocks
@@ -203,13 +229,13 @@ fn probe(
             json!({
                 "reachable": true,
                 "chain_id": chain_id,
-                "confirmed_head": confirmed.map(|(b, _)| b),
+                "confirmed_head": confirmed.map(|b| b.number),
             })
         }),
     };
     let sequencer_report = match global
         .sequencer_endpoint(Some(&config.sequencer_url))
-        .and_then(|url| SequencerClient::new(url).map_err(|e| Stop::operator(e.to_string())))
+        .and_then(|url| SequencerClient::new(url).map_err(Stop::from))
     {
         Err(e) => json!({"reachable": false, "error": e.to_string()}),
         Ok(client) => rt.block_on(async {
@@ -244,8 +270,8 @@ fn oldest_unaccepted_age(
     confirmed: u64,
 ) -> Option<u64> {
     let last = last?;
-    let accepted_below = last.accepted_below?;
-    let files = outbox::list(Path::new(&last.outbox)).ok()?;
+    let accepted_below = last.details.accepted_below?;
+    let files = outbox::list(Path::new(&last.details.outbox)).ok()?;
     files
         .range(accepted_below..)
         .filter_map(|(&nonce, path)| outbox::load(nonce, path).ok())

@@ -3,14 +3,15 @@
 
 use crate::cli::{GlobalArgs, RecoverArgs, RecoverVerb};
 use crate::events::Events;
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Outcome, Stop};
 use crate::state::checkpoint::{
-    checkpoint_of, head_for, list_checkpoints, load_head, newest_intact, read_head, write_head,
+    checkpoint_of, head_for, list_checkpoints, load_head, newest_intact, newest_intact_archived,
+    read_head, restore_checkpoint_copy, write_head,
 };
 use crate::state::config::load_config;
 use crate::state::fs::{Fs, RealFs};
 use crate::state::lock::{LockDomain, StateLock};
-use crate::state::{StateDir, StateError};
+use crate::state::{StateDir, StateError, fresh_path};
 use crate::timefmt::{compact_stamp, rfc3339_millis};
 use serde_json::{Value, json};
 use std::time::SystemTime;
@@ -25,9 +26,12 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs, events: &Events) -> Result<D
     match &args.verb {
         None => diagnose::run(global, events),
         Some(RecoverVerb::Repair { yes }) => repair(global, *yes, events, &RealFs),
-        Some(RecoverVerb::Clear { block, reason, yes }) => {
-            clear::run(global, *block, reason, *yes, events)
-        }
+        Some(RecoverVerb::Clear {
+            block,
+            reason,
+            force,
+            yes,
+        }) => clear::run(global, *block, reason, *force, *yes, events),
         Some(RecoverVerb::Flush {
             key_file,
             max_fee_gwei,
@@ -53,28 +57,6 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs, events: &Events) -> Result<D
     }
 }
 
-/// A bundle that verifies and belongs to this state directory's identity.
-pub(crate) fn bundle_for(
-    path: &std::path::Path,
-    config: &crate::state::config::Config,
-) -> Result<crate::state::bundle::VerifiedBundle, Stop> {
-    use crate::state::bundle::{BundleIdentity, verify_bundle};
-    let bundle = verify_bundle(path).map_err(|e| {
-        Stop::operator(format!(
-            "bundle {} does not verify: {e}; nothing changed",
-            path.display()
-        ))
-    })?;
-    if let Some((field, have, want)) = bundle.meta.identity.difference(&BundleIdentity::of(config))
-    {
-        return Err(Stop::operator(format!(
-            "the bundle's {field} is {have} but this state directory pins {want}; use a bundle \
-             of this application (nothing changed)"
-        )));
-    }
-    Ok(bundle)
-}
-
 pub(crate) fn print_plan(plan: &Value) -> Result<(), Stop> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| Stop::internal(format!("could not render the plan: {e}")))?;
@@ -83,7 +65,7 @@ pub(crate) fn print_plan(plan: &Value) -> Result<(), Stop> {
 }
 
 /// `recover repair`: when the head does not verify, point it at the newest intact checkpoint and
-/// move the broken pieces to `archive/<stamp>-repair/` for later inspection.
+/// move the broken pieces to `archive/<stamp>-repair/` for later inspection. Works without L1.
 pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> Result<Done, Stop> {
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
@@ -96,7 +78,7 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
                 "next": "nothing to repair; the next `warden tick` continues from this head",
             }))?;
             return Ok(Done::new(
-                "healthy",
+                Outcome::Healthy,
                 format!(
                     "head {} verifies; nothing to repair",
                     loaded.head.checkpoint
@@ -106,12 +88,19 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
         Err(StateError::CorruptHead(problem)) => problem,
         Err(other) => return Err(other.into()),
     };
-    let Some((name, manifest, _machine)) = newest_intact(&state) else {
-        return Err(Stop::operator(format!(
-            "the head is corrupt ({problem}) and no checkpoint verifies; restore a snapshot \
-             bundle with `warden recover restore --from BUNDLE --yes`, or initialise a new state \
-             directory with `warden init`"
-        )));
+    // checkpoints/ first; archive/ (heads a restore replaced) only when nothing there verifies.
+    let (source, name, manifest) = match newest_intact(&state) {
+        Some((name, manifest, _)) => (None, name, manifest),
+        None => match newest_intact_archived(&state) {
+            Some((parent, name, manifest, _)) => (Some(parent), name, manifest),
+            None => {
+                return Err(Stop::operator(format!(
+                    "the head is corrupt ({problem}) and no checkpoint verifies, in checkpoints/ \
+                     or archive/; restore a snapshot bundle with `warden recover restore --from \
+                     BUNDLE --yes`, or initialise a new state directory with `warden init`"
+                )));
+            }
+        },
     };
     let broken: Vec<String> = list_checkpoints(&state)
         .into_iter()
@@ -120,22 +109,31 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
     let previous_pointer = read_head(&state)
         .ok()
         .and_then(|h| checkpoint_of(&h).ok().map(str::to_string));
-    let stamp = compact_stamp(SystemTime::now());
-    let archive_dir = state.archive().join(format!("{stamp}-repair"));
+    let archive_dir = fresh_path(
+        &state.archive(),
+        &format!("{}-repair", compact_stamp(SystemTime::now())),
+    );
     let plan = json!({
         "action": "repair",
         "problem": problem,
         "new_head": {
             "checkpoint": format!("checkpoints/{name}"),
             "block": manifest.block,
-            "block_hash": manifest.block_hash,
+            "block_hash": format!("{:#x}", manifest.block_hash),
             "input_count": manifest.input_count,
             "state_sha256": manifest.state_sha256,
+        },
+        "from": match &source {
+            None => "checkpoints/ (the newest checkpoint that verifies)".to_string(),
+            Some(parent) => format!(
+                "{} (nothing in checkpoints/ verifies; a copy is made, the archive stays)",
+                parent.display()
+            ),
         },
         "previous_head_checkpoint": previous_pointer,
         "archive": {
             "directory": archive_dir.display().to_string(),
-            "head_json": state.head().exists(),
+            "head_json": std::fs::symlink_metadata(state.head()).is_ok(),
             "checkpoints": broken,
         },
         "next": "after repair, run `warden tick`: it re-verifies L1 from the repaired head",
@@ -144,18 +142,22 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
     print_plan(&plan)?;
     if !yes {
         return Err(Stop::needs_action(format!(
-            "the head is corrupt ({problem}); re-run `warden recover repair --yes` to point \
-                 it at checkpoints/{name} (block {})",
+            "the head is corrupt ({problem}); re-run `warden recover repair --yes` to point it at \
+             checkpoints/{name} (block {})",
             manifest.block
         )));
     }
     let head = head_for(&name, &manifest, &rfc3339_millis(SystemTime::now()));
-    let corrupt_head = std::fs::read(state.head()).ok();
+    let corrupt_head =
+        crate::state::fs::read_regular(&state.head(), crate::state::checkpoint::RECORD_CAP).ok();
     ensure_archive_dir(fs, &state, &archive_dir)?;
     if let Some(bytes) = corrupt_head {
         let path = archive_dir.join("head.json.corrupt");
         fs.write_file_synced(&path, &bytes)
             .map_err(|e| StateError::io(&path, e))?;
+    }
+    if let Some(parent) = &source {
+        restore_checkpoint_copy(fs, &state, parent, &name)?;
     }
     // The head flip comes before moving anything: it is what makes the state usable again.
     write_head(fs, &state, &head)?;
@@ -165,7 +167,7 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
         json!({"checkpoint": head.checkpoint, "block": head.block, "archived": broken}),
     );
     Ok(Done::new(
-        "done",
+        Outcome::Done,
         format!(
             "head now points at checkpoints/{name} (block {}); run `warden tick` next",
             manifest.block

@@ -1,20 +1,38 @@
 //! `recover replay --from-block A --to-block B [--from BUNDLE] --out DIR`: re-derive the
 //! canonical state over (A, B] into a new directory, for deciding who is wrong after a page.
-//! Read-only with respect to the state directory (it reads only the pinned identity).
+//! Read-only with respect to the state directory.
+//!
+//! The starting machine is the bundle's (`--from`), else a retained checkpoint of this state
+//! directory at block A (the agreed head or its predecessor: this works for every bootstrap
+//! kind), else the empty genesis machine, which needs no input at or before A. Inputs come from
+//! the verified input stream, whose contiguity from A's count also proves that count. When an
+//! input stops the machine the replay still completes: it writes the state before that input
+//! and names the stop.
 
 use crate::canonical::executor::{Executor, NativeExecutor};
+use crate::canonical::{AdvanceError, Machine, Sha256Digest};
 use crate::cli::GlobalArgs;
-use crate::commands::tick::replay;
-use crate::commands::{l1_failure, runtime};
-use crate::events::Events;
-use crate::l1::L1Client;
-use crate::outcome::{Done, Stop};
-use crate::state::StateError;
-use crate::state::config::load_config;
+use crate::commands::bootstrap::{bundle_for, count_disagreement};
+use crate::commands::{connect_l1, runtime};
+use crate::events::{Events, Progress};
+use crate::l1::BlockRef;
+use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+use crate::outcome::{Done, Outcome, Stop};
+use crate::state::checkpoint::{list_checkpoints, verify_checkpoint};
+use crate::state::config::{Config, load_config};
 use crate::state::fs::{Fs, RealFs};
-use alloy::eips::BlockId;
+use crate::state::latch::StopRecord;
+use crate::state::{StateDir, StateError};
+use alloy::primitives::B256;
 use serde_json::json;
 use std::path::Path;
+
+/// Where a replay starts.
+struct Start {
+    machine: Machine,
+    hash: Option<B256>,
+    source: String,
+}
 
 pub fn run(
     global: &GlobalArgs,
@@ -31,101 +49,87 @@ pub fn run(
             "--to-block {to_block} must be above --from-block {from_block}"
         )));
     }
-    if out.exists() {
+    if std::fs::symlink_metadata(out).is_ok() {
         return Err(Stop::operator(format!(
             "{} already exists; --out must name a new directory",
             out.display()
         )));
     }
-    let start = match from {
-        Some(path) => {
-            let bundle = super::bundle_for(path, &config)?;
-            if bundle.meta.checkpoint.block != from_block {
-                return Err(Stop::operator(format!(
-                    "the bundle is at block {}; pass --from-block {}",
-                    bundle.meta.checkpoint.block, bundle.meta.checkpoint.block
-                )));
-            }
-            Some(bundle.machine)
-        }
-        None => None,
-    };
-    let l1_urls = global.l1_endpoints()?;
+    let start = starting_point(&state, &config, from_block, from)?;
+    let l1 = connect_l1(global, Some(config.chain_id))?;
     let rt = runtime()?;
-    let l1 = L1Client::new(&l1_urls).map_err(|e| Stop::operator(e.0))?;
-    let (executor, replayed, stop) = rt.block_on(async {
-        let chain_id = l1.chain_id().await.map_err(l1_failure)?;
-        if chain_id != config.chain_id {
-            return Err(Stop::operator(format!(
-                "the L1 RPC serves chain {chain_id}, not the pinned {}",
-                config.chain_id
-            )));
-        }
-        let machine = match start {
-            Some(machine) => machine,
-            None => {
-                let inputs = l1
-                    .number_of_inputs(config.input_box, config.app, BlockId::number(from_block))
-                    .await
-                    .map_err(l1_failure)?;
-                if inputs != 0 {
-                    return Err(Stop::operator(format!(
-                        "the application had {inputs} inputs at block {from_block}; replay from \
-                         genesis needs a block before its first input (the bootstrap block is \
-                         {}), or pass --from BUNDLE",
-                        config.bootstrap.block
-                    )));
-                }
-                let mut machine = config.genesis_machine();
-                machine.advance_to_block(from_block);
-                machine
-            }
+    let (machine, replayed) = rt.block_on(async {
+        let base = Base {
+            block: from_block,
+            hash: start.hash,
+            input_count: start.machine.inputs_processed,
         };
-        let to_hash = l1
-            .block_hash(to_block)
-            .await
-            .map_err(l1_failure)?
-            .ok_or_else(|| Stop::transient(format!("the L1 node has no block {to_block} yet")))?;
-        let mut executor = NativeExecutor::new(machine);
-        let outcome = replay(&l1, &config, &mut executor, from_block, to_block, events).await?;
-        if outcome.stop.is_none() {
-            let witnessed = l1
-                .number_of_inputs(config.input_box, config.app, BlockId::hash(to_hash))
-                .await
-                .map_err(l1_failure)?;
-            if witnessed != executor.machine.inputs_processed {
-                return Err(Stop::transient(format!(
-                    "incomplete L1 view: getNumberOfInputs at block {to_block} is {witnessed}, \
-                     the scan yielded {}; re-run (or try another --l1-rpc-url)",
-                    executor.machine.inputs_processed
-                )));
-            }
-            executor.advance_to_block(to_block);
-        }
-        Ok((executor, outcome.inputs, outcome.stop))
+        let target = BlockRef {
+            number: to_block,
+            hash: l1.block_hash(to_block).await?.ok_or_else(|| {
+                Stop::transient(format!("the L1 node has no block {to_block} yet"))
+            })?,
+        };
+        let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
+        let mut executor = NativeExecutor::new(start.machine);
+        let mut progress = Progress::new(events, to_block - from_block);
+        let mut replayed = 0u64;
+        let stream = inputs::stream(
+            &l1,
+            &InputSpec::of(&config),
+            base,
+            Span::new(target, confirmed),
+            |end, inputs| {
+                let outcome = executor.advance_window(&inputs);
+                replayed += outcome.reports.len() as u64;
+                match outcome.error {
+                    Some(AdvanceError::Stopped(_)) => return Ok(Flow::Enough),
+                    Some(other) => {
+                        return Err(Stop::transient(format!(
+                            "the L1 view is inconsistent: {other}; re-run"
+                        )));
+                    }
+                    None => {}
+                }
+                progress.update(end - from_block, replayed);
+                Ok(Flow::Continue)
+            },
+        )
+        .await;
+        stream.map_err(|e| {
+            count_disagreement(
+                e,
+                from_block,
+                base.input_count,
+                "replay from genesis needs a block before the application's first input; \
+                 start at the agreed head's block (a retained checkpoint) or pass --from BUNDLE",
+            )
+        })?;
+        Ok::<_, Stop>((executor.machine, replayed))
     })?;
-    let state_bytes = executor.state_bytes();
-    let sha = hex::encode(crate::canonical::snapshot::state_sha256(&state_bytes));
-    let machine_bytes = executor
-        .checkpoint_bytes()
+    let stop = machine.stopped().cloned();
+    let mut result = machine.before_stop();
+    if stop.is_none() {
+        result.advance_to_block(to_block);
+    }
+    let state_bytes = result.state_bytes();
+    let sha = Sha256Digest::of(&state_bytes);
+    let machine_bytes = crate::canonical::codec::encode_machine(&result)
         .map_err(|e| Stop::internal(e.to_string()))?;
     let report = json!({
         "from_block": from_block,
         "to_block": to_block,
-        "input_count": executor.machine.inputs_processed,
+        "start": start.source,
+        "input_count": result.inputs_processed,
         "inputs_replayed": replayed,
         "state_sha256": sha,
-        "stop": stop.as_ref().map(|s| json!({
-            "input_index": s.input_index,
-            "block": s.block,
-            "reason": s.reason.to_string(),
-        })),
+        "stop": stop.as_ref().map(StopRecord::from),
         "out": out.display().to_string(),
     });
     write_out(out, &state_bytes, &machine_bytes, &report)?;
     println!("{report}");
     Ok(Done::new(
-        "done",
+        Outcome::Done,
         match &stop {
             None => format!(
                 "canonical state at block {to_block}: sha256 {sha} (written to {}); compare it \
@@ -133,8 +137,8 @@ pub fn run(
                 out.display()
             ),
             Some(s) => format!(
-                "the canonical machine stops at input {} (block {}): {}; state before it written \
-                 to {}",
+                "the canonical machine stops at input {} (block {}): {}; the state before it \
+                 (sha256 {sha}) is written to {}",
                 s.input_index,
                 s.block,
                 s.reason,
@@ -142,6 +146,48 @@ pub fn run(
             ),
         },
     ))
+}
+
+fn starting_point(
+    state: &StateDir,
+    config: &Config,
+    from_block: u64,
+    from: Option<&Path>,
+) -> Result<Start, Stop> {
+    if let Some(path) = from {
+        let bundle = bundle_for(path, config)?;
+        let checkpoint = &bundle.meta.checkpoint;
+        if checkpoint.block != from_block {
+            return Err(Stop::operator(format!(
+                "the bundle is at block {}; pass --from-block {}",
+                checkpoint.block, checkpoint.block
+            )));
+        }
+        return Ok(Start {
+            hash: Some(checkpoint.block_hash),
+            machine: bundle.machine,
+            source: format!("bundle {}", path.display()),
+        });
+    }
+    let prefix = format!("{from_block:020}-");
+    for name in list_checkpoints(state).into_iter().rev() {
+        if name.starts_with(&prefix)
+            && let Ok((manifest, machine)) = verify_checkpoint(state, &name)
+        {
+            return Ok(Start {
+                hash: Some(manifest.block_hash),
+                machine,
+                source: format!("checkpoints/{name}"),
+            });
+        }
+    }
+    let mut machine = config.genesis_machine();
+    machine.advance_to_block(from_block);
+    Ok(Start {
+        machine,
+        hash: None,
+        source: "genesis".into(),
+    })
 }
 
 fn write_out(

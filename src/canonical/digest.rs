@@ -1,0 +1,88 @@
+//! SHA-256 digests of canonical state bytes as a 32-byte type: compared as bytes, written as 64
+//! lowercase hex characters without `0x` (the sequencer's format), read from any case and with an
+//! optional `0x` (operator-contract §3).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256};
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sha256Digest(pub [u8; 32]);
+
+impl Sha256Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+
+    /// Parses 64 hex digits, with an optional `0x`, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))
+            .unwrap_or(text);
+        if digits.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(digits, &mut out).ok()?;
+        Some(Self(out))
+    }
+
+    pub fn to_hex(self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Display for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Digest({})", self.to_hex())
+    }
+}
+
+impl Serialize for Sha256Digest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha256Digest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "a sha256 digest must be 64 hex digits, found {} characters",
+                text.len()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_any_case_and_prefix_and_prints_lowercase() {
+        let lower = "d6322ff5882834d6989703413e446dccf43d6564d529abb360385e3b9bcff63a";
+        let digest = Sha256Digest::parse(lower).unwrap();
+        assert_eq!(digest.to_string(), lower);
+        assert_eq!(
+            Sha256Digest::parse(&format!("0x{}", lower.to_uppercase())),
+            Some(digest)
+        );
+        assert_eq!(Sha256Digest::parse(&lower[1..]), None);
+        assert_eq!(Sha256Digest::parse(&format!("{}g", &lower[1..])), None);
+        assert_eq!(
+            serde_json::to_string(&digest).unwrap(),
+            format!("\"{lower}\"")
+        );
+        assert_eq!(Sha256Digest::of(b"").to_hex().len(), 64);
+    }
+}

@@ -1,0 +1,94 @@
+//! Starting points that must agree with L1, shared by `init`, `recover restore` and
+//! `recover replay`: a bundle of this identity, and a block whose hash and input count L1
+//! confirms (through the verified input stream, so no historical state is needed).
+
+use crate::l1::inputs::{self, InputSpec, StreamError};
+use crate::l1::{BlockRef, L1Client};
+use crate::outcome::Stop;
+use crate::state::bundle::{VerifiedBundle, verify_bundle};
+use crate::state::config::Config;
+use alloy::primitives::B256;
+use std::path::Path;
+
+/// A bundle that verifies and belongs to `config`'s identity.
+pub(crate) fn bundle_for(path: &Path, config: &Config) -> Result<VerifiedBundle, Stop> {
+    let bundle = verify_bundle(path).map_err(|e| {
+        Stop::operator(format!(
+            "bundle {} does not verify: {e}; nothing changed",
+            path.display()
+        ))
+    })?;
+    if let Some((field, have, want)) = bundle.meta.identity.difference(&config.identity()) {
+        return Err(Stop::operator(format!(
+            "the bundle's {field} is {have} but this state directory pins {want}; use a bundle \
+             of this application (nothing changed)"
+        )));
+    }
+    Ok(bundle)
+}
+
+/// `block` exists on L1 (with `expected_hash`, when the caller has one, e.g. a bundle's) and L1
+/// proves the application had exactly `input_count` inputs there. `advice` says what to do when
+/// the count disagrees.
+pub(crate) async fn bootstrap_on_l1(
+    l1: &L1Client,
+    config: &Config,
+    block: u64,
+    expected_hash: Option<B256>,
+    input_count: u64,
+    advice: &str,
+) -> Result<BlockRef, Stop> {
+    let hash = l1.block_hash(block).await?.ok_or_else(|| {
+        Stop::transient(format!(
+            "the L1 node has no block {block} yet; re-run when it does"
+        ))
+    })?;
+    if let Some(expected) = expected_hash
+        && expected != hash
+    {
+        return Err(Stop::operator(format!(
+            "the bundle's block {block} has hash {expected:#x}, but L1 has {hash:#x} there (a \
+             reorg, or another chain); use a bundle of a block that is final"
+        )));
+    }
+    let start = BlockRef {
+        number: block,
+        hash,
+    };
+    let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
+    inputs::prove_count(l1, &InputSpec::of(config), start, input_count, confirmed)
+        .await
+        .map_err(|e| count_disagreement(e, block, input_count, advice))?;
+    Ok(start)
+}
+
+/// A stream from `block` with `claimed` inputs failed: when the failure is about that count
+/// (the first input's index, or the witness), say so with `advice`; otherwise pass it on.
+pub(crate) fn count_disagreement(
+    error: StreamError<Stop>,
+    block: u64,
+    claimed: u64,
+    advice: &str,
+) -> Stop {
+    let detail = match &error {
+        StreamError::Sequence {
+            expected, found, ..
+        } if *expected == claimed => {
+            format!("L1's first input after block {block} has index {found}")
+        }
+        StreamError::Incomplete {
+            block: at,
+            witnessed,
+            seen,
+        } => format!(
+            "getNumberOfInputs at block {at} is {witnessed}, but {} input(s) follow block {block}",
+            seen.saturating_sub(claimed)
+        ),
+        _ => return error.into(),
+    };
+    Stop::operator(format!(
+        "the application did not have exactly {claimed} input(s) at block {block}: {detail}; \
+         {advice} (if the count is right, the endpoint may be dropping logs: try another \
+         --l1-rpc-url)"
+    ))
+}

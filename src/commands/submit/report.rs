@@ -1,0 +1,75 @@
+//! What a submit reports whatever its outcome (operator-contract §5 submit step 5):
+//! `submitter/last_submit.json` and `submit.prom`.
+
+use crate::cli::GlobalArgs;
+use crate::events::Events;
+use crate::metrics::{Health, SubmitterMetrics, render_submitter, write_metrics_file};
+use crate::outcome::{Done, Stop, Summary};
+use crate::state::StateDir;
+use crate::state::config::Config;
+use crate::state::fs::RealFs;
+use crate::state::records::write_run_record;
+use crate::submitter::records::SubmitDetails;
+use crate::timefmt::{parse_rfc3339, unix_seconds};
+use alloy::primitives::U256;
+use serde_json::json;
+use std::time::{Instant, SystemTime};
+
+/// What the run learned, for the records whatever the outcome.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub config: Option<Config>,
+    pub details: SubmitDetails,
+    pub next_batch_nonce: Option<u64>,
+    pub balance: Option<U256>,
+    pub oldest_unaccepted_age: Option<u64>,
+}
+
+pub fn record(
+    state: &StateDir,
+    global: &GlobalArgs,
+    result: &Result<Done, Stop>,
+    observed: &Observed,
+    started: Instant,
+    events: &Events,
+) {
+    let record = match write_run_record(
+        &RealFs,
+        &state.last_submit(),
+        result,
+        started,
+        observed.details.clone(),
+    ) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            events.warn("record_not_written", json!({"message": e.to_string()}));
+            None
+        }
+    };
+    let Some(config) = &observed.config else {
+        return;
+    };
+    let metrics = SubmitterMetrics {
+        app_address: config.app.to_checksum(None),
+        chain: config.chain_id.to_string(),
+        health: Health::from_exit_code(Summary::of(result).code),
+        balance_wei: observed.balance.map(|b| b.to_string()),
+        next_batch_nonce: observed.next_batch_nonce,
+        pending_batches: observed.details.pending_nonces.len() as u64,
+        oldest_unaccepted_batch_age_blocks: observed.oldest_unaccepted_age,
+        last_run_timestamp_seconds: unix_seconds(SystemTime::now()),
+        last_success_timestamp_seconds: record
+            .and_then(|r| r.last_success_at)
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .map(unix_seconds),
+        run_duration_seconds: started.elapsed().as_secs_f64(),
+    };
+    let path = global
+        .metrics_file
+        .clone()
+        .unwrap_or_else(|| state.submit_prom());
+    if let Err(e) = write_metrics_file(&RealFs, &path, &render_submitter(&metrics)) {
+        events.warn("metrics_not_written", json!({"message": e.to_string()}));
+    }
+}

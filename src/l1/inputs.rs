@@ -1,0 +1,390 @@
+//! The one verified input stream. Everything that needs an application's inputs from L1 — tick,
+//! `recover replay`, the submitter's frontier, init and restore — goes through [`stream`], and
+//! nothing else asks L1 for `InputAdded` logs or `getNumberOfInputs`.
+//!
+//! It delivers the inputs of (A, B] in L1 order and proves them complete without any state older
+//! than the node's recent window (canonical-protocol §1, the issue's "completeness without old
+//! state"):
+//! - it scans (A, S] for a recent confirmed block S ≥ B, in bisected windows;
+//! - each log must be an `InputAdded` of the InputBox for this application, not `removed`, whose
+//!   envelope matches the log (block, app, chain) and whose index is exactly the next one,
+//!   starting from A's known input count;
+//! - `getNumberOfInputs(app)` at S's hash (EIP-1898, `requireCanonical`) must equal the next
+//!   index after the scan, so nothing in (A, S] was missed, hence nothing in (A, B];
+//! - the hashes of B and S (and A's, when known) must be unchanged after the scan.
+//!
+//! Any failure is a typed [`StreamError`] that maps to exit 1, never to a verdict.
+
+use super::logs::{LogSource, RangeCodes, RawLog, ScanError, scan};
+use super::{At, BlockRef, L1Client, L1Error, L1ErrorKind};
+use crate::canonical::Input;
+use crate::canonical::input::{InputAdded, InputError, InputExpectation, decode_input_added};
+use crate::outcome::{ErrorClass, Stop};
+use crate::state::config::Config;
+use alloy::primitives::{Address, B256, Bytes, U64, U256};
+use alloy::sol_types::SolEvent;
+use serde::Deserialize;
+use serde_json::json;
+
+/// What identifies one application's input sequence on L1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputSpec {
+    pub input_box: Address,
+    pub app: Address,
+    pub chain_id: u64,
+    pub max_log_range: u64,
+    pub codes: RangeCodes,
+}
+
+impl InputSpec {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            input_box: config.input_box,
+            app: config.app,
+            chain_id: config.chain_id,
+            max_log_range: config.max_log_range,
+            codes: RangeCodes::new(&config.long_range_error_codes),
+        }
+    }
+}
+
+/// Where a stream starts: after `block`, whose input count is known (a verified checkpoint, a
+/// bundle, or genesis). When `hash` is given, the block must still be canonical at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Base {
+    pub block: u64,
+    pub hash: Option<B256>,
+    pub input_count: u64,
+}
+
+/// The inputs of (base, target] are delivered; (target, witness] is scanned and counted only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub target: BlockRef,
+    pub witness: BlockRef,
+}
+
+impl Span {
+    /// The witness for `target`: the confirmed head when it is at or above the target (the
+    /// usual case, and the one that needs no historical state), else the target itself.
+    pub fn new(target: BlockRef, confirmed: BlockRef) -> Self {
+        let witness = if confirmed.number >= target.number {
+            confirmed
+        } else {
+            target
+        };
+        Self { target, witness }
+    }
+}
+
+/// What the sink wants after a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Deliver nothing more (the machine stopped); the stream still verifies the whole span.
+    Enough,
+}
+
+/// A stream that verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub span: Span,
+    /// The application's input count at the target block.
+    pub input_count: u64,
+    /// Inputs handed to the sink.
+    pub delivered: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError<E> {
+    #[error("{0}")]
+    Scan(ScanError),
+    #[error("{0}")]
+    L1(L1Error),
+    /// A log that cannot be the next input (mismatch, removed, foreign).
+    #[error("the L1 view is inconsistent: {0}")]
+    Inconsistent(String),
+    /// The next log's index is not the next input's (a gap or a repeat).
+    #[error(
+        "the L1 view is inconsistent: the input at block {block} has index {found} where \
+         {expected} was expected (a gap or a repeat)"
+    )]
+    Sequence {
+        block: u64,
+        expected: u64,
+        found: u64,
+    },
+    /// The witness disagrees with what the scan saw.
+    #[error(
+        "incomplete L1 view: getNumberOfInputs at block {block} is {witnessed}, but the log scan \
+         accounts for {seen} inputs"
+    )]
+    Incomplete {
+        block: u64,
+        witnessed: u64,
+        seen: u64,
+    },
+    /// A block's hash changed during the scan.
+    #[error("block {block}'s hash changed during the scan (an L1 reorg)")]
+    Reorged { block: u64 },
+    #[error("{0}")]
+    Sink(E),
+}
+
+impl<E: Into<Stop> + std::fmt::Display> From<StreamError<E>> for Stop {
+    fn from(error: StreamError<E>) -> Self {
+        match error {
+            StreamError::Sink(e) => e.into(),
+            StreamError::L1(e) => e.into(),
+            StreamError::Scan(e) if e.error.class() != ErrorClass::Transient => e.error.into(),
+            StreamError::Scan(e) => Stop::transient(format!(
+                "{e}; the next run retries (if the provider caps ranges with another error \
+                 code, add it to --long-range-error-codes at init)"
+            )),
+            other => Stop::transient(format!(
+                "{other}; the next run retries (try another --l1-rpc-url if this persists)"
+            )),
+        }
+    }
+}
+
+impl<E> From<ScanError> for StreamError<E> {
+    fn from(e: ScanError) -> Self {
+        StreamError::Scan(e)
+    }
+}
+
+impl<E> From<L1Error> for StreamError<E> {
+    fn from(e: L1Error) -> Self {
+        StreamError::L1(e)
+    }
+}
+
+/// Streams the inputs of (base, span.target] into `sink` window by window (each call gets the
+/// window's last block, capped at the target, and its inputs), and proves (base, span.witness]
+/// complete. The sink is called for every window up to the target, empty ones included.
+pub async fn stream<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    base: Base,
+    span: Span,
+    mut sink: impl FnMut(u64, Vec<Input>) -> Result<Flow, E>,
+) -> Result<Verified, StreamError<E>> {
+    let (target, witness) = (span.target, span.witness);
+    if base.block > target.number || target.number > witness.number {
+        return Err(StreamError::Inconsistent(format!(
+            "a stream needs base {} ≤ target {} ≤ witness {}",
+            base.block, target.number, witness.number
+        )));
+    }
+    let mut expectation = InputExpectation {
+        chain_id: U256::from(spec.chain_id),
+        app: spec.app,
+        next_index: base.input_count,
+    };
+    let mut input_count = base.input_count;
+    let mut delivered = 0u64;
+    let mut wanted = true;
+    let mut source = InputLogs { l1, spec };
+    scan::<StreamError<E>>(
+        &mut source,
+        base.block + 1,
+        witness.number,
+        spec.max_log_range,
+        &spec.codes,
+        |start, end, logs| {
+            let mut inputs = Vec::new();
+            for log in &logs {
+                check_log(spec, log, &[target, witness])?;
+                let input = log_to_input(log, &expectation).map_err(|e| match e {
+                    LogError::Input {
+                        block,
+                        error: InputError::IndexMismatch { expected, found },
+                        ..
+                    } => StreamError::Sequence {
+                        block,
+                        expected,
+                        found,
+                    },
+                    other => StreamError::Inconsistent(other.to_string()),
+                })?;
+                expectation.next_index += 1;
+                if input.block_number <= target.number {
+                    input_count = expectation.next_index;
+                    if wanted {
+                        inputs.push(input);
+                    }
+                }
+            }
+            if wanted && start <= target.number {
+                delivered += inputs.len() as u64;
+                if sink(end.min(target.number), inputs).map_err(StreamError::Sink)? == Flow::Enough
+                {
+                    wanted = false;
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let witnessed = l1
+        .number_of_inputs(spec.input_box, spec.app, At::Hash(witness.hash))
+        .await?;
+    if witnessed != expectation.next_index {
+        return Err(StreamError::Incomplete {
+            block: witness.number,
+            witnessed,
+            seen: expectation.next_index,
+        });
+    }
+    let mut recheck = vec![(target.number, target.hash)];
+    if witness != target {
+        recheck.push((witness.number, witness.hash));
+    }
+    if let Some(hash) = base.hash {
+        recheck.push((base.block, hash));
+    }
+    for (block, hash) in recheck {
+        if l1.block_hash(block).await? != Some(hash) {
+            return Err(StreamError::Reorged { block });
+        }
+    }
+    Ok(Verified {
+        span,
+        input_count,
+        delivered,
+    })
+}
+
+/// A log must come from the InputBox, be this application's `InputAdded`, and agree with the
+/// block hashes the stream is pinned to.
+fn check_log<E>(spec: &InputSpec, log: &RawLog, pinned: &[BlockRef]) -> Result<(), StreamError<E>> {
+    if log.address != spec.input_box {
+        return Err(StreamError::Inconsistent(format!(
+            "a log at block {} comes from {}, not the InputBox {}",
+            log.block_number, log.address, spec.input_box
+        )));
+    }
+    if let Some(hash) = log.block_hash
+        && let Some(block) = pinned.iter().find(|b| b.number == log.block_number)
+        && block.hash != hash
+    {
+        return Err(StreamError::Reorged {
+            block: log.block_number,
+        });
+    }
+    Ok(())
+}
+
+/// Why a log is not the next input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    #[error("log at block {block} is marked removed (a reorg in progress)")]
+    Removed { block: u64 },
+    #[error("input at block {block} (log index {log_index}): {error}")]
+    Input {
+        block: u64,
+        log_index: u64,
+        error: InputError,
+    },
+}
+
+/// Decodes a scanned log into the next input (see `canonical::input` for the checks).
+pub fn log_to_input(log: &RawLog, expected: &InputExpectation) -> Result<Input, LogError> {
+    if log.removed {
+        return Err(LogError::Removed {
+            block: log.block_number,
+        });
+    }
+    decode_input_added(&log.topics, &log.data, log.block_number, expected).map_err(|error| {
+        LogError::Input {
+            block: log.block_number,
+            log_index: log.log_index,
+            error,
+        }
+    })
+}
+
+/// Proves that the application had exactly `input_count` inputs at `block` (whose hash must be
+/// canonical), from the logs after it and the witness at the confirmed head: what init checks
+/// of its bootstrap, restore of a bundle, and replay of its starting block. Needs no state older
+/// than the node's recent window.
+pub async fn prove_count(
+    l1: &L1Client,
+    spec: &InputSpec,
+    block: BlockRef,
+    input_count: u64,
+    confirmed: BlockRef,
+) -> Result<Verified, StreamError<Stop>> {
+    stream(
+        l1,
+        spec,
+        Base {
+            block: block.number,
+            hash: Some(block.hash),
+            input_count,
+        },
+        Span::new(block, confirmed),
+        |_, _| Ok::<_, Stop>(Flow::Continue),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LogJson {
+    address: Address,
+    block_number: Option<U64>,
+    #[serde(default)]
+    block_hash: Option<B256>,
+    transaction_index: Option<U64>,
+    log_index: Option<U64>,
+    #[serde(default)]
+    removed: bool,
+    topics: Vec<B256>,
+    data: Bytes,
+}
+
+/// `eth_getLogs` for one application's `InputAdded` events.
+struct InputLogs<'a> {
+    l1: &'a L1Client,
+    spec: &'a InputSpec,
+}
+
+impl LogSource for InputLogs<'_> {
+    async fn fetch(&mut self, from: u64, to: u64) -> Result<Vec<RawLog>, L1Error> {
+        let filter = json!({
+            "address": self.spec.input_box,
+            "topics": [InputAdded::SIGNATURE_HASH, B256::left_padding_from(self.spec.app.as_slice())],
+            "fromBlock": format!("{from:#x}"),
+            "toBlock": format!("{to:#x}"),
+        });
+        let logs: Vec<LogJson> = self
+            .l1
+            .request("eth_getLogs", json!([filter]))
+            .await?
+            .unwrap_or_default();
+        logs.into_iter()
+            .map(|log| {
+                let missing = |field: &str| L1Error {
+                    endpoint: self.l1.endpoints().join(","),
+                    method: "eth_getLogs",
+                    kind: L1ErrorKind::Malformed(format!("a log without {field} (pending?)")),
+                };
+                Ok(RawLog {
+                    address: log.address,
+                    block_number: log.block_number.ok_or_else(|| missing("blockNumber"))?.to(),
+                    block_hash: log.block_hash,
+                    transaction_index: log
+                        .transaction_index
+                        .ok_or_else(|| missing("transactionIndex"))?
+                        .to(),
+                    log_index: log.log_index.ok_or_else(|| missing("logIndex"))?.to(),
+                    removed: log.removed,
+                    topics: log.topics,
+                    data: log.data,
+                })
+            })
+            .collect()
+    }
+}
