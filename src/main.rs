@@ -13,7 +13,7 @@ use warden::cli::{Cli, Command};
 use warden::commands;
 use warden::events::{Events, Level, LogFormat};
 use warden::exit;
-use warden::outcome::{Done, Stop};
+use warden::outcome::{Done, Stop, Summary};
 
 /// The last panic's message and location, recorded by the hook so it can become an event.
 static PANIC_MESSAGE: Mutex<Option<String>> = Mutex::new(None);
@@ -131,55 +131,21 @@ fn report_usage_error(error: clap::Error, started: Instant) -> i32 {
 }
 
 fn report_exit(events: &Events, result: Result<Done, Stop>, started: Instant) -> i32 {
-    let duration_ms = started.elapsed().as_millis() as u64;
-    match result {
-        Ok(done) => {
-            events.info(
-                "exit",
-                json!({
-                    "code": exit::SUCCESS,
-                    "outcome": done.outcome,
-                    "message": done.message,
-                    "duration_ms": duration_ms,
-                }),
-            );
-            exit::SUCCESS
-        }
-        Err(Stop::NotDone {
-            class,
-            outcome,
-            message,
-        }) => {
-            events.emit(
-                Level::Error,
-                "exit",
-                json!({
-                    "code": exit::NOT_DONE,
-                    "outcome": outcome,
-                    "class": class,
-                    "message": message,
-                    "duration_ms": duration_ms,
-                }),
-            );
-            exit::NOT_DONE
-        }
-        Err(Stop::Verdict {
-            kind,
-            outcome,
-            message,
-        }) => {
-            events.emit(
-                Level::Error,
-                "exit",
-                json!({
-                    "code": exit::VERDICT,
-                    "outcome": outcome,
-                    "kind": kind,
-                    "message": message,
-                    "duration_ms": duration_ms,
-                }),
-            );
-            exit::VERDICT
-        }
+    let summary = Summary::of(&result);
+    let mut fields = json!({"code": summary.code, "outcome": summary.outcome});
+    if let Some(class) = summary.class {
+        fields["class"] = json!(class);
     }
+    if let Some(kind) = summary.kind {
+        fields["kind"] = json!(kind);
+    }
+    fields["message"] = json!(summary.message);
+    fields["duration_ms"] = json!(started.elapsed().as_millis() as u64);
+    let level = if summary.code == exit::SUCCESS {
+        Level::Info
+    } else {
+        Level::Error
+    };
+    events.emit(level, "exit", fields);
+    summary.code
 }

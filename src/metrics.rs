@@ -2,8 +2,9 @@
 //! status states match the reference's files so existing alert rules keep working. Labels are
 //! sorted and escaped; files are written to a temp file in the same directory, then renamed.
 
+use crate::events::Events;
 use crate::state::StateError;
-use crate::state::fs::{Fs, write_atomic};
+use crate::state::fs::{Fs, RealFs, write_atomic};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -255,6 +256,18 @@ pub fn render_submitter(m: &SubmitterMetrics) -> String {
 
 pub fn write_metrics_file(fs: &dyn Fs, path: &Path, text: &str) -> Result<(), StateError> {
     write_atomic(fs, path, text.as_bytes()).map_err(|e| StateError::io(path, e))
+}
+
+/// Writes a run's textfile to `--metrics-file` when given, else to the state directory's file;
+/// a failure only warns (metrics never turn a run into a failure).
+pub fn publish(override_path: Option<&Path>, default: &Path, text: &str, events: &Events) {
+    let path = override_path.unwrap_or(default);
+    if let Err(e) = write_metrics_file(&RealFs, path, text) {
+        events.warn(
+            "metrics_not_written",
+            serde_json::json!({"message": e.to_string()}),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -2,19 +2,28 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a point in time (clamped to the epoch).
-pub fn rfc3339_millis(time: SystemTime) -> String {
+/// (year, month, day, hour, minute, second, millisecond) in UTC, clamped to the epoch.
+fn civil(time: SystemTime) -> (i64, u32, u32, u64, u64, u64, u32) {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        since.subsec_millis()
+    let (hour, minute, second) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    (
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        since.subsec_millis(),
     )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a point in time (clamped to the epoch).
+pub fn rfc3339_millis(time: SystemTime) -> String {
+    let (year, month, day, hour, minute, second, millis) = civil(time);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
 }
 
 /// Seconds since the Unix epoch (0 before it), for metrics.
@@ -26,18 +35,8 @@ pub fn unix_seconds(time: SystemTime) -> f64 {
 
 /// `YYYYMMDDTHHMMSSZ`, the stamp of archive and incident directory names.
 pub fn compact_stamp(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let (year, month, day, hour, minute, second, _) = civil(time);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
 }
 
 /// Parses the `YYYY-MM-DDTHH:MM:SS[.fff]Z` timestamps warden writes.

@@ -744,3 +744,118 @@ fn machine_checkpoint_round_trips_with_a_populated_fridge() {
     assert_eq!(decoded.fridge.len(), 1);
     assert_eq!(decoded.last_processed_block, 30);
 }
+
+// ---- a stop is evidence, not state; no counter wraps -----------------------------------------
+
+/// Ops executed earlier in the fatal batch, and the directs it drained, are rolled back with it.
+#[test]
+fn a_stop_rolls_the_fatal_input_back_whole() {
+    let mut w = World::funded();
+    let bob = w.bob.address();
+    w.deposit(bob, 500, 12);
+    let before = w.machine.clone();
+    let good = w.op(&w.alice, 0, 0, transfer_data(U256::from(9u64), bob));
+    let fatal = w.op(&w.alice, 1, u16::MAX, withdrawal_data(U256::ZERO));
+    let batch = Batch {
+        nonce: w.batch_nonce,
+        frames: vec![
+            Frame {
+                user_ops: vec![good],
+                safe_block: 12,
+                fee_price: 0,
+            },
+            Frame {
+                user_ops: vec![fatal],
+                safe_block: 12,
+                fee_price: 17_102,
+            },
+        ],
+    };
+    let input = w.factory.batch(SUBMITTER, 13, &batch);
+    let err = w.machine.advance(&input).unwrap_err();
+    assert!(matches!(err, AdvanceError::Stopped(_)), "{err:?}");
+    let rolled_back = w.machine.before_stop();
+    assert_eq!(rolled_back, before, "the fatal input left effects behind");
+    assert_eq!(rolled_back.state_bytes(), before.state_bytes());
+    assert_eq!(rolled_back.fridge.len(), 1, "the drained deposit is back");
+    assert!(encode_machine(&rolled_back).is_ok());
+}
+
+fn crafted(next_batch_nonce: u64, executed_input_count: u64) -> Machine {
+    let w = World::funded();
+    let mut wallet = w.machine.wallet.clone();
+    wallet.executed_input_count = executed_input_count;
+    let machine = Machine::from_parts(
+        w.machine.scheduler,
+        wallet,
+        w.machine.fridge.clone(),
+        next_batch_nonce,
+        w.machine.inputs_processed,
+        w.machine.last_processed_block,
+    );
+    // Through machine.bin, as a crafted checkpoint or bundle would arrive.
+    decode_machine(&encode_machine(&machine).unwrap()).unwrap()
+}
+
+#[test]
+fn a_crafted_machine_at_the_last_batch_nonce_stops_at_the_next_batch() {
+    let mut machine = crafted(u64::MAX, 2);
+    let before = machine.clone();
+    let mut factory = InputFactory::new(31337, APP);
+    factory.next_index = machine.inputs_processed;
+    let empty = Batch {
+        nonce: u64::MAX,
+        frames: vec![],
+    };
+    let input = factory.batch(SUBMITTER, 20, &empty);
+    match machine.advance(&input).unwrap_err() {
+        AdvanceError::Stopped(stop) => assert_eq!(
+            stop.reason,
+            StopReason::BatchNonceOverflow {
+                batch_nonce: u64::MAX
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(machine.before_stop(), before);
+    assert_eq!(machine.next_expected_batch_nonce, u64::MAX);
+    // A batch at a lower nonce is only rejected, as ever.
+    let mut other = crafted(u64::MAX, 2);
+    let wrong = Batch {
+        nonce: 5,
+        frames: vec![],
+    };
+    let mut factory = InputFactory::new(31337, APP);
+    factory.next_index = other.inputs_processed;
+    let input = factory.batch(SUBMITTER, 20, &wrong);
+    assert!(matches!(
+        other.advance(&input).unwrap().outcome,
+        InputOutcome::Rejected(BatchRejection::WrongNonce { .. })
+    ));
+}
+
+#[test]
+fn a_crafted_machine_at_the_last_executed_count_stops_instead_of_wrapping() {
+    let mut machine = crafted(1, u64::MAX);
+    let before = machine.clone();
+    let key = key_from_label("alice");
+    let mut factory = InputFactory::new(31337, APP);
+    factory.next_index = machine.inputs_processed;
+    let op = factory.sign_op(&key, 0, 0, withdrawal_data(U256::ZERO));
+    let batch = Batch {
+        nonce: 1,
+        frames: vec![Frame {
+            user_ops: vec![op],
+            safe_block: 15,
+            fee_price: 0,
+        }],
+    };
+    let input = factory.batch(SUBMITTER, 20, &batch);
+    match machine.advance(&input).unwrap_err() {
+        AdvanceError::Stopped(stop) => {
+            assert_eq!(stop.reason, StopReason::ExecutedCountOverflow)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(machine.before_stop(), before);
+}

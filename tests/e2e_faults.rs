@@ -56,6 +56,27 @@ fn sequencer_faults_are_transient_and_old_builds_agree() {
 }
 
 #[test]
+fn a_state_download_for_another_block_is_never_hashed_as_the_target() {
+    let (mut w, head) = World::agreed();
+    let block = w.advance();
+    // The digest route is missing and the state route serves the block before: exit 1, naming
+    // both blocks, never a comparison against the wrong bytes.
+    w.sequencer.behave(Behavior::NoDigestRouteStateBehind);
+    let run = w.warden(&["tick"]);
+    assert_transient(&run, "state route at another block");
+    let message = run.exit["message"].as_str().unwrap();
+    assert!(
+        message.contains(&block.to_string()) && message.contains(&(block - 1).to_string()),
+        "{message}"
+    );
+    assert_eq!(w.head_block(), head);
+    assert!(!w.state_dir.path().join("incident").exists());
+    w.sequencer.behave(Behavior::NoDigestRoute);
+    let run = w.warden(&["tick"]);
+    assert_eq!(run.exit["outcome"], "agreed", "{}", run.exit);
+}
+
+#[test]
 fn l1_safe_head_behind_the_target_is_transient() {
     let (mut w, head) = World::agreed();
     let deposit_block = w.deposit(0, 10);
@@ -188,6 +209,15 @@ fn reorg_with_keep_1_latches_l1_reorg_below_head_even_when_the_sequencer_regress
     let run = w.warden(&["tick", "--keep", "1"]);
     assert_eq!(run.code, Some(2), "{}", run.exit);
     assert_eq!(run.exit["kind"], "l1_reorg_below_head");
+    // The latching run itself writes the verdict into status.prom (no tick late).
+    let prom = std::fs::read_to_string(w.state_dir.path().join("status.prom")).unwrap();
+    assert!(
+        prom.lines()
+            .any(|l| l.starts_with("cartesi_watchdog_divergence_info{")
+                && l.contains("kind=\"l1_reorg_below_head\"")
+                && l.ends_with(" 1")),
+        "{prom}"
+    );
 }
 
 #[test]

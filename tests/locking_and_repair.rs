@@ -221,6 +221,60 @@ fn torn_head_json_is_repaired_to_the_newest_intact_checkpoint() {
 }
 
 #[test]
+fn a_malformed_head_block_hash_fails_to_load_and_repair_rewrites_the_head() {
+    for bad in ["0xzz", "", "0x1234", "ab"] {
+        corrupt_then_repair(
+            |dir| {
+                let path = dir.join("head.json");
+                let mut head: Value =
+                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                head["block_hash"] = Value::String(bad.into());
+                std::fs::write(&path, serde_json::to_vec(&head).unwrap()).unwrap();
+                // The load fails with a message naming the field, not a silent zero hash.
+                let (_, _, exit) = status_of(dir);
+                assert!(
+                    exit["message"].as_str().unwrap().contains("block hash"),
+                    "{bad:?}: {exit}"
+                );
+            },
+            20,
+        );
+    }
+}
+
+#[test]
+fn repair_falls_back_to_archived_heads_when_no_checkpoint_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    init_state(dir.path(), &[10]);
+    // An archive as `recover restore` leaves it.
+    let name = format!("{:020}-{:020}", 10, 1);
+    let archived = dir.path().join("archive/20260101T000000Z/checkpoints");
+    std::fs::create_dir_all(&archived).unwrap();
+    let live = dir.path().join("checkpoints").join(&name);
+    std::fs::create_dir(archived.join(&name)).unwrap();
+    for file in ["machine.bin", "manifest.json"] {
+        std::fs::copy(live.join(file), archived.join(&name).join(file)).unwrap();
+    }
+    std::fs::write(live.join("machine.bin"), b"broken").unwrap();
+    let (code, plan, _) = repair(dir.path(), false);
+    assert_eq!(code, Some(1));
+    assert!(
+        plan["from"].as_str().unwrap().contains("archive"),
+        "the plan says it uses the archive: {plan}"
+    );
+    let (code, _, exit) = repair(dir.path(), true);
+    assert_eq!(code, Some(0), "{exit}");
+    assert_eq!(
+        load_head(&StateDir::new(dir.path())).unwrap().head.block,
+        10
+    );
+    assert!(
+        archived.join(&name).join("machine.bin").is_file(),
+        "the archive stays"
+    );
+}
+
+#[test]
 fn missing_head_checkpoint_rolls_back_to_its_predecessor() {
     corrupt_then_repair(
         |dir| {

@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes one entry that returns a typed outcome.
 
 mod bootstrap;
+mod fold;
 pub mod init;
 pub mod inspect;
 pub mod recover;
@@ -76,6 +77,33 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Stop> {
         .enable_all()
         .build()
         .map_err(|e| Stop::internal(format!("cannot start the async runtime: {e}")))
+}
+
+/// Writes a run record (`last_tick.json`, `last_submit.json`); a failure only warns. Returns
+/// what was written, for the metrics' last-success time.
+pub(crate) fn record_run<D: serde::Serialize>(
+    path: &std::path::Path,
+    result: &Result<Done, Stop>,
+    started: std::time::Instant,
+    details: D,
+    events: &Events,
+) -> Option<crate::state::records::RunRecord<D>> {
+    match crate::state::records::write_run_record(
+        &crate::state::fs::RealFs,
+        path,
+        result,
+        started,
+        details,
+    ) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            events.warn(
+                "run_record_not_written",
+                serde_json::json!({"path": path.display().to_string(), "message": e.to_string()}),
+            );
+            None
+        }
+    }
 }
 
 /// The one L1 connection of a run: every endpoint given, the chain pinned (checked on each

@@ -598,7 +598,8 @@ pub async fn inputs_up_to(
 
 /// Replays the application's inputs up to `block` with the canonical core, as an honest
 /// sequencer would: (state bytes, executed input count). The wallet's fee recipient is the
-/// batch submitter (init's default).
+/// batch submitter (init's default). When an input stops the machine, the state is the one
+/// before it (what a sequencer that hit the same input would still serve).
 pub async fn canonical_state_at(
     url: &str,
     deployment: &Deployment,
@@ -618,7 +619,11 @@ pub async fn canonical_state_at(
         },
     );
     for input in inputs_up_to(url, deployment, block).await? {
-        machine.advance(&input).map_err(|e| err("replay", e))?;
+        match machine.advance(&input) {
+            Ok(_) => {}
+            Err(crate::canonical::AdvanceError::Stopped(_)) => break,
+            Err(e) => return Err(err("replay", e)),
+        }
     }
     Ok((machine.state_bytes(), machine.wallet.executed_input_count))
 }

@@ -34,6 +34,9 @@ pub enum Behavior {
     OldFieldNames,
     /// 404 on `/finalized_state/digest` only (an older build).
     NoDigestRoute,
+    /// As `NoDigestRoute`, and `/finalized_state` is one block behind what
+    /// `/finalized_state/inclusion_block` says (a sequencer that moved between the two calls).
+    NoDigestRouteStateBehind,
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +181,10 @@ fn handle(mut stream: TcpStream, served: Arc<Mutex<Served>>, requests: Arc<Mutex
             )
         }
         "/finalized_state/digest" => {
-            if snapshot.behavior == Behavior::NoDigestRoute {
+            if matches!(
+                snapshot.behavior,
+                Behavior::NoDigestRoute | Behavior::NoDigestRouteStateBehind
+            ) {
                 return respond(&mut stream, "404 Not Found", &[], b"", None);
             }
             let body = format!(
@@ -194,25 +200,30 @@ fn handle(mut stream: TcpStream, served: Arc<Mutex<Served>>, requests: Arc<Mutex
                 announce,
             )
         }
-        "/finalized_state" => respond(
-            &mut stream,
-            "200 OK",
-            &[
-                ("Content-Type", "application/octet-stream".to_string()),
-                ("X-Inclusion-Block", block.to_string()),
-                (
-                    if count_key == "l2_tx_index" {
-                        "X-L2-Tx-Index"
-                    } else {
-                        "X-Executed-Input-Count"
-                    },
-                    snapshot.count.to_string(),
-                ),
-                ("ETag", format!("\"block-{block}\"")),
-            ],
-            &bytes,
-            announce,
-        ),
+        "/finalized_state" => {
+            if snapshot.behavior == Behavior::NoDigestRouteStateBehind {
+                block = block.saturating_sub(1);
+            }
+            respond(
+                &mut stream,
+                "200 OK",
+                &[
+                    ("Content-Type", "application/octet-stream".to_string()),
+                    ("X-Inclusion-Block", block.to_string()),
+                    (
+                        if count_key == "l2_tx_index" {
+                            "X-L2-Tx-Index"
+                        } else {
+                            "X-Executed-Input-Count"
+                        },
+                        snapshot.count.to_string(),
+                    ),
+                    ("ETag", format!("\"block-{block}\"")),
+                ],
+                &bytes,
+                announce,
+            )
+        }
         _ => respond(&mut stream, "404 Not Found", &[], b"", None),
     }
 }

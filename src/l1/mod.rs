@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 sol! {
@@ -109,6 +110,9 @@ pub struct L1Client {
     endpoints: Vec<Endpoint>,
     /// The pinned chain id; without a pin (init), the first endpoint's answer becomes it.
     pinned: OnceLock<u64>,
+    /// The endpoint that answered last: later requests of the run start there, so a dead
+    /// primary costs its retries once per run, not once per request.
+    preferred: AtomicUsize,
 }
 
 impl L1Client {
@@ -138,7 +142,21 @@ impl L1Client {
                 })
                 .collect(),
             pinned,
+            preferred: AtomicUsize::new(0),
         })
+    }
+
+    /// The endpoints in the order this request tries them: the last one that answered first,
+    /// then the rest in the configured failover order.
+    fn in_order(&self) -> impl Iterator<Item = (usize, &Endpoint)> {
+        let n = self.endpoints.len();
+        let first = self
+            .preferred
+            .load(Ordering::Relaxed)
+            .min(n.saturating_sub(1));
+        (0..n)
+            .map(move |k| (first + k) % n)
+            .map(|i| (i, &self.endpoints[i]))
     }
 
     /// The endpoints, redacted, in failover order.
@@ -190,7 +208,7 @@ impl L1Client {
         params: Value,
     ) -> Result<Option<R>, L1Error> {
         let mut last = None;
-        for endpoint in &self.endpoints {
+        for (index, endpoint) in self.in_order() {
             for attempt in 0..ATTEMPTS {
                 let outcome = if endpoint.chain.initialized() {
                     self.checked_chain(endpoint).await?;
@@ -207,7 +225,10 @@ impl L1Client {
                     }
                 };
                 match outcome {
-                    Ok(value) => return Ok(value),
+                    Ok(value) => {
+                        self.preferred.store(index, Ordering::Relaxed);
+                        return Ok(value);
+                    }
                     Err(kind) => {
                         let error = Self::error(endpoint, method, kind);
                         if !error.is_transport() {
@@ -245,10 +266,13 @@ impl L1Client {
     /// The pinned chain id, checked on the first endpoint that answers.
     pub async fn chain_id(&self) -> Result<u64, L1Error> {
         let mut last = None;
-        for endpoint in &self.endpoints {
+        for (index, endpoint) in self.in_order() {
             for attempt in 0..ATTEMPTS {
                 match self.checked_chain(endpoint).await {
-                    Ok(chain) => return Ok(chain),
+                    Ok(chain) => {
+                        self.preferred.store(index, Ordering::Relaxed);
+                        return Ok(chain);
+                    }
                     Err(e) if e.is_transport() => {
                         last = Some(e);
                         if attempt + 1 < ATTEMPTS {

@@ -149,6 +149,17 @@ impl L1Client {
         })
     }
 
+    /// The wallet nonces now: at the latest block, pending, and the `level` confirmed head.
+    pub async fn wallet_now(
+        &self,
+        account: Address,
+        level: crate::state::config::Confirmation,
+    ) -> Result<WalletNonces, L1Error> {
+        let latest = self.latest_head().await?;
+        self.wallet_nonces(account, latest.number, At::confirmed(level))
+            .await
+    }
+
     /// Base fee of the next block and the median tip of the last ten blocks; providers without
     /// `eth_feeHistory` fall back to the latest block's base fee and the tip floor.
     pub async fn fee_estimate(&self) -> Result<FeeEstimate, L1Error> {

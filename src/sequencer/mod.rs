@@ -145,6 +145,17 @@ impl SequencerClient {
         serde_json::from_slice(&body).map_err(|e| self.fail(route, format!("malformed JSON: {e}")))
     }
 
+    fn inclusion_block(
+        &self,
+        route: &str,
+        value: &serde_json::Value,
+    ) -> Result<u64, SequencerError> {
+        value
+            .get("inclusion_block")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| self.fail(route, "answer has no u64 inclusion_block"))
+    }
+
     pub async fn finalized(&self) -> Result<Finalized, SequencerError> {
         let route = "/finalized_state/inclusion_block";
         let response = self.get(route).await?;
@@ -155,10 +166,7 @@ impl SequencerClient {
             other => return Err(self.fail(route, format!("HTTP {other}"))),
         }
         let value = self.json(route, response).await?;
-        let inclusion_block = value
-            .get("inclusion_block")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| self.fail(route, "answer has no u64 inclusion_block"))?;
+        let inclusion_block = self.inclusion_block(route, &value)?;
         Ok(Finalized::At {
             inclusion_block,
             executed_input_count: count_field(&value),
@@ -194,10 +202,7 @@ impl SequencerClient {
             other => return Err(self.fail(route, format!("HTTP {other}"))),
         }
         let value = self.json(route, response).await?;
-        let inclusion_block = value
-            .get("inclusion_block")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| self.fail(route, "answer has no u64 inclusion_block"))?;
+        let inclusion_block = self.inclusion_block(route, &value)?;
         let sha256 = value
             .get("sha256")
             .and_then(serde_json::Value::as_str)

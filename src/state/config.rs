@@ -139,47 +139,38 @@ impl Identity {
 
     /// The first field that differs from `other`, with both values.
     pub fn difference(&self, other: &Identity) -> Option<(&'static str, String, String)> {
-        let fields: [(&'static str, String, String); 9] = [
-            (
-                "chain_id",
-                self.chain_id.to_string(),
-                other.chain_id.to_string(),
-            ),
-            ("app", self.app.to_string(), other.app.to_string()),
-            (
-                "input_box",
-                self.input_box.to_string(),
-                other.input_box.to_string(),
-            ),
-            (
+        fn field(
+            name: &'static str,
+            a: impl ToString,
+            b: impl ToString,
+        ) -> (&'static str, String, String) {
+            (name, a.to_string(), b.to_string())
+        }
+        let fields = [
+            field("chain_id", self.chain_id, other.chain_id),
+            field("app", self.app, other.app),
+            field("input_box", self.input_box, other.input_box),
+            field(
                 "batch_submitter",
-                self.batch_submitter.to_string(),
-                other.batch_submitter.to_string(),
+                self.batch_submitter,
+                other.batch_submitter,
             ),
-            (
-                "erc20_portal",
-                self.erc20_portal.to_string(),
-                other.erc20_portal.to_string(),
-            ),
-            (
+            field("erc20_portal", self.erc20_portal, other.erc20_portal),
+            field(
                 "supported_token",
-                self.supported_token.to_string(),
-                other.supported_token.to_string(),
+                self.supported_token,
+                other.supported_token,
             ),
-            (
-                "fee_recipient",
-                self.fee_recipient.to_string(),
-                other.fee_recipient.to_string(),
-            ),
-            (
+            field("fee_recipient", self.fee_recipient, other.fee_recipient),
+            field(
                 "max_wait_blocks",
-                self.max_wait_blocks.to_string(),
-                other.max_wait_blocks.to_string(),
+                self.max_wait_blocks,
+                other.max_wait_blocks,
             ),
-            (
+            field(
                 "preemptive_margin_blocks",
-                self.preemptive_margin_blocks.to_string(),
-                other.preemptive_margin_blocks.to_string(),
+                self.preemptive_margin_blocks,
+                other.preemptive_margin_blocks,
             ),
         ];
         fields.into_iter().find(|(_, a, b)| a != b)

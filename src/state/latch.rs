@@ -4,7 +4,7 @@
 //! `recover` (diagnosis and `clear`), `status` and restore all go through it.
 
 use super::checkpoint::RECORD_CAP;
-use super::fs::{Fs, ReadError, read_regular, write_atomic};
+use super::fs::{Fs, read_regular, write_atomic};
 use super::{StateDir, StateError, fresh_path};
 use crate::canonical::Sha256Digest;
 use crate::canonical::diff::StateDiff;
@@ -161,6 +161,21 @@ pub struct Evidence {
     pub stop: Option<StopRecord>,
 }
 
+impl Evidence {
+    /// Evidence of the canonical state at `target_block`, nothing else known yet.
+    pub fn new(target_block: u64, canonical: &[u8]) -> Self {
+        Self {
+            target_block,
+            canonical_size: canonical.len() as u64,
+            sequencer_size: None,
+            first_differing_offset: None,
+            semantic_diff: None,
+            sequencer_state: None,
+            stop: None,
+        }
+    }
+}
+
 /// Adds evidence to a latched incident: the canonical state bytes, the sequencer's (when they
 /// were fetched for the same block), and `evidence.json`.
 pub fn write_evidence(
@@ -250,17 +265,6 @@ fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, StateError> {
         .map_err(|e| StateError::Unsupported(format!("cannot serialize a latch record: {e}")))?;
     bytes.push(b'\n');
     Ok(bytes)
-}
-
-/// Reads an archived or live record for display (`status`, `recover`), bounded.
-pub fn read_json(path: &std::path::Path) -> Result<Option<serde_json::Value>, String> {
-    match read_regular(path, RECORD_CAP) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| format!("{} does not parse: {e}", path.display())),
-        Err(ReadError::NotFound) => Ok(None),
-        Err(e) => Err(format!("{} {e}", path.display())),
-    }
 }
 
 #[cfg(test)]

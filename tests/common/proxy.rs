@@ -19,6 +19,13 @@ pub enum Fault {
     },
     /// Every eth_getLogs fails with this message.
     AlwaysFail(String),
+    /// Remove the InputAdded log carrying this input index from every eth_getLogs answer.
+    DropInputIndex(u64),
+    /// `getNumberOfInputs` answers this many fewer inputs (a node whose state lags its logs).
+    InputCountBehind(u64),
+    /// Refuse a bare 32-byte hash as a block parameter with -32602, as some node
+    /// implementations do (they want the EIP-1898 object form).
+    RejectBareHashParams,
     /// This method (any method) answers a JSON-RPC error, as a provider without it does; with
     /// `param`, only calls that pass that parameter value (e.g. the `pending` tag).
     MethodError {
@@ -132,6 +139,28 @@ fn serve(
                 json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": message}}),
             );
         }
+        if fault == Fault::RejectBareHashParams
+            && [
+                "eth_call",
+                "eth_getTransactionCount",
+                "eth_getBalance",
+                "eth_getCode",
+                "eth_getStorageAt",
+                "eth_getProof",
+            ]
+            .contains(&request["method"].as_str().unwrap_or(""))
+            && request["params"].as_array().is_some_and(|params| {
+                params
+                    .iter()
+                    .skip(1)
+                    .any(|p| p.as_str().is_some_and(|s| s.len() == 66))
+            })
+        {
+            answer = Some(json!({"jsonrpc": "2.0", "id": request["id"], "error": {
+                "code": -32602,
+                "message": "invalid argument 1: hex string has length 64, want 16 for hexutil.Uint64"
+            }}));
+        }
         if request["method"] == "eth_getLogs" {
             let filter = &request["params"][0];
             if let (Some(from), Some(to)) =
@@ -172,6 +201,25 @@ fn serve(
                     && value["result"].as_array().is_some_and(|a| !a.is_empty())
                 {
                     value["result"].as_array_mut().unwrap().remove(0);
+                }
+                if let Fault::DropInputIndex(index) = fault
+                    && request["method"] == "eth_getLogs"
+                    && let Some(logs) = value["result"].as_array_mut()
+                {
+                    let topic = format!("0x{index:064x}");
+                    logs.retain(|log| log["topics"][2] != topic.as_str());
+                }
+                if let Fault::InputCountBehind(behind) = fault
+                    && request["method"] == "eth_call"
+                    && request["params"][0]["data"]
+                        .as_str()
+                        .or(request["params"][0]["input"].as_str())
+                        .is_some_and(|d| d.starts_with("0x61a93c87"))
+                    && let Some(count) = value["result"]
+                        .as_str()
+                        .and_then(|r| u64::from_str_radix(r.trim_start_matches("0x"), 16).ok())
+                {
+                    value["result"] = json!(format!("0x{:064x}", count.saturating_sub(behind)));
                 }
                 serde_json::to_vec(&value).unwrap()
             }

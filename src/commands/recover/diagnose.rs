@@ -5,7 +5,6 @@
 use crate::cli::GlobalArgs;
 use crate::commands::{connect_l1, runtime};
 use crate::events::Events;
-use crate::l1::At;
 use crate::outcome::{Done, Outcome, Stop, VerdictKind};
 use crate::sequencer::{Finalized, SequencerClient};
 use crate::state::checkpoint::load_head;
@@ -172,18 +171,10 @@ fn probe(
                 }
             };
             let confirmed = l1.confirmed_head(config.l1_confirmation).await.ok();
-            let latest = l1.latest_head().await.ok();
-            let nonces = match latest {
-                Some(latest) => l1
-                    .wallet_nonces(
-                        config.batch_submitter,
-                        latest.number,
-                        At::confirmed(config.l1_confirmation),
-                    )
-                    .await
-                    .ok(),
-                None => None,
-            };
+            let nonces = l1
+                .wallet_now(config.batch_submitter, config.l1_confirmation)
+                .await
+                .ok();
             if let Some(nonces) = nonces {
                 submitter["wallet_nonce_latest"] = json!(nonces.latest);
                 submitter["wallet_nonce_pending"] = json!(nonces.pending);

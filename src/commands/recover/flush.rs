@@ -8,7 +8,7 @@ use super::print_plan;
 use crate::cli::GlobalArgs;
 use crate::commands::{Ended, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal};
 use crate::events::Events;
-use crate::l1::{At, L1Client};
+use crate::l1::L1Client;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::config::{Config, load_config};
@@ -72,13 +72,8 @@ async fn flush(
 ) -> Result<Done, Stop> {
     // The RPC serves the pinned chain, before anything is signed.
     l1.chain_id().await?;
-    let latest = l1.latest_head().await?;
     let nonces = l1
-        .wallet_nonces(
-            config.batch_submitter,
-            latest.number,
-            At::confirmed(config.l1_confirmation),
-        )
+        .wallet_now(config.batch_submitter, config.l1_confirmation)
         .await?;
     // Without a pending view, pending counts as latest: the watermark still names every nonce
     // warden may have broadcast.
@@ -196,13 +191,8 @@ async fn wait_until_safe(
 ) -> Result<Done, Stop> {
     let deadline = Instant::now() + timeout;
     loop {
-        let latest = l1.latest_head().await?;
         let nonces = l1
-            .wallet_nonces(
-                config.batch_submitter,
-                latest.number,
-                At::confirmed(config.l1_confirmation),
-            )
+            .wallet_now(config.batch_submitter, config.l1_confirmation)
             .await?;
         if nonces.pending <= nonces.confirmed && nonces.confirmed >= end {
             return Ok(Done::new(

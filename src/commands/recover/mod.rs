@@ -102,9 +102,10 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
             }
         },
     };
+    // Newer checkpoints did not verify; with an archived source, none in checkpoints/ did.
     let broken: Vec<String> = list_checkpoints(&state)
         .into_iter()
-        .filter(|n| n.as_str() > name.as_str())
+        .filter(|n| source.is_some() || n.as_str() > name.as_str())
         .collect();
     let previous_pointer = read_head(&state)
         .ok()
@@ -156,12 +157,19 @@ pub fn repair(global: &GlobalArgs, yes: bool, events: &Events, fs: &dyn Fs) -> R
         fs.write_file_synced(&path, &bytes)
             .map_err(|e| StateError::io(&path, e))?;
     }
-    if let Some(parent) = &source {
-        restore_checkpoint_copy(fs, &state, parent, &name)?;
+    match &source {
+        None => {
+            // The head flip comes before moving anything: it is what makes the state usable.
+            write_head(fs, &state, &head)?;
+            archive_broken(fs, &state, &archive_dir, &broken)?;
+        }
+        Some(parent) => {
+            // Nothing here is usable: move it aside, bring the archived copy in, then flip.
+            archive_broken(fs, &state, &archive_dir, &broken)?;
+            restore_checkpoint_copy(fs, &state, parent, &name)?;
+            write_head(fs, &state, &head)?;
+        }
     }
-    // The head flip comes before moving anything: it is what makes the state usable again.
-    write_head(fs, &state, &head)?;
-    archive_broken(fs, &state, &archive_dir, &broken)?;
     events.info(
         "head_repaired",
         json!({"checkpoint": head.checkpoint, "block": head.block, "archived": broken}),

@@ -9,14 +9,14 @@
 //! input stops the machine the replay still completes: it writes the state before that input
 //! and names the stop.
 
-use crate::canonical::executor::{Executor, NativeExecutor};
-use crate::canonical::{AdvanceError, Machine, Sha256Digest};
+use crate::canonical::{Machine, Sha256Digest};
 use crate::cli::GlobalArgs;
 use crate::commands::bootstrap::{bundle_for, count_disagreement};
+use crate::commands::fold::fold;
 use crate::commands::{connect_l1, runtime};
-use crate::events::{Events, Progress};
+use crate::events::Events;
 use crate::l1::BlockRef;
-use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+use crate::l1::inputs::{Base, InputSpec, Span};
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::checkpoint::{list_checkpoints, verify_checkpoint};
 use crate::state::config::{Config, load_config};
@@ -71,32 +71,16 @@ pub fn run(
             })?,
         };
         let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
-        let mut executor = NativeExecutor::new(start.machine);
-        let mut progress = Progress::new(events, to_block - from_block);
-        let mut replayed = 0u64;
-        let stream = inputs::stream(
+        let folded = fold(
             &l1,
             &InputSpec::of(&config),
+            start.machine,
             base,
             Span::new(target, confirmed),
-            |end, inputs| {
-                let outcome = executor.advance_window(&inputs);
-                replayed += outcome.reports.len() as u64;
-                match outcome.error {
-                    Some(AdvanceError::Stopped(_)) => return Ok(Flow::Enough),
-                    Some(other) => {
-                        return Err(Stop::transient(format!(
-                            "the L1 view is inconsistent: {other}; re-run"
-                        )));
-                    }
-                    None => {}
-                }
-                progress.update(end - from_block, replayed);
-                Ok(Flow::Continue)
-            },
+            events,
         )
-        .await;
-        stream.map_err(|e| {
+        .await
+        .map_err(|e| {
             count_disagreement(
                 e,
                 from_block,
@@ -105,7 +89,7 @@ pub fn run(
                  start at the agreed head's block (a retained checkpoint) or pass --from BUNDLE",
             )
         })?;
-        Ok::<_, Stop>((executor.machine, replayed))
+        Ok::<_, Stop>((folded.machine, folded.replayed))
     })?;
     let stop = machine.stopped().cloned();
     let mut result = machine.before_stop();

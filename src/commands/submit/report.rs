@@ -2,17 +2,15 @@
 //! `submitter/last_submit.json` and `submit.prom`.
 
 use crate::cli::GlobalArgs;
+use crate::commands::record_run;
 use crate::events::Events;
-use crate::metrics::{Health, SubmitterMetrics, render_submitter, write_metrics_file};
+use crate::metrics::{self, Health, SubmitterMetrics, render_submitter};
 use crate::outcome::{Done, Stop, Summary};
 use crate::state::StateDir;
 use crate::state::config::Config;
-use crate::state::fs::RealFs;
-use crate::state::records::write_run_record;
 use crate::submitter::records::SubmitDetails;
 use crate::timefmt::{parse_rfc3339, unix_seconds};
 use alloy::primitives::U256;
-use serde_json::json;
 use std::time::{Instant, SystemTime};
 
 /// What the run learned, for the records whatever the outcome.
@@ -33,19 +31,13 @@ pub fn record(
     started: Instant,
     events: &Events,
 ) {
-    let record = match write_run_record(
-        &RealFs,
+    let record = record_run(
         &state.last_submit(),
         result,
         started,
         observed.details.clone(),
-    ) {
-        Ok(record) => Some(record),
-        Err(e) => {
-            events.warn("record_not_written", json!({"message": e.to_string()}));
-            None
-        }
-    };
+        events,
+    );
     let Some(config) = &observed.config else {
         return;
     };
@@ -65,11 +57,10 @@ pub fn record(
             .map(unix_seconds),
         run_duration_seconds: started.elapsed().as_secs_f64(),
     };
-    let path = global
-        .metrics_file
-        .clone()
-        .unwrap_or_else(|| state.submit_prom());
-    if let Err(e) = write_metrics_file(&RealFs, &path, &render_submitter(&metrics)) {
-        events.warn("metrics_not_written", json!({"message": e.to_string()}));
-    }
+    metrics::publish(
+        global.metrics_file.as_deref(),
+        &state.submit_prom(),
+        &render_submitter(&metrics),
+        events,
+    );
 }

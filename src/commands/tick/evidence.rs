@@ -20,15 +20,7 @@ pub async fn mismatch(
     canonical: &[u8],
     events: &Events,
 ) {
-    let mut evidence = Evidence {
-        target_block: target,
-        canonical_size: canonical.len() as u64,
-        sequencer_size: None,
-        first_differing_offset: None,
-        semantic_diff: None,
-        sequencer_state: None,
-        stop: None,
-    };
+    let mut evidence = Evidence::new(target, canonical);
     let served = match sequencer.state().await {
         Ok((block, bytes)) if block == target => Some(bytes),
         Ok((block, _)) => {
@@ -59,13 +51,8 @@ pub fn dead_machine(
     events: &Events,
 ) {
     let evidence = Evidence {
-        target_block: target,
-        canonical_size: canonical.len() as u64,
-        sequencer_size: None,
-        first_differing_offset: None,
-        semantic_diff: None,
-        sequencer_state: None,
         stop: Some(StopRecord::from(stop)),
+        ..Evidence::new(target, canonical)
     };
     write(state, &evidence, canonical, None, events);
 }

@@ -2,16 +2,14 @@
 //! and `status.prom`.
 
 use crate::cli::GlobalArgs;
+use crate::commands::record_run;
 use crate::events::Events;
-use crate::metrics::{Health, WatchdogMetrics, render_watchdog, write_metrics_file};
+use crate::metrics::{self, Health, WatchdogMetrics, render_watchdog};
 use crate::outcome::{Done, Stop, VerdictKind};
 use crate::state::StateDir;
 use crate::state::config::Config;
-use crate::state::fs::RealFs;
-use crate::state::records::write_run_record;
 use crate::timefmt::{parse_rfc3339, unix_seconds};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::time::{Instant, SystemTime};
 
 /// What the run learned, for the records whatever the outcome.
@@ -45,13 +43,7 @@ pub fn record(
     let details = TickDetails {
         head_block: observed.head_block,
     };
-    let record = match write_run_record(&RealFs, &state.last_tick(), result, started, details) {
-        Ok(record) => Some(record),
-        Err(e) => {
-            events.warn("last_tick_not_written", json!({"message": e.to_string()}));
-            None
-        }
-    };
+    let record = record_run(&state.last_tick(), result, started, details, events);
     let Some(config) = &observed.config else {
         return;
     };
@@ -74,11 +66,10 @@ pub fn record(
             .map(|(c, h)| c.saturating_sub(h)),
         inputs_replayed: observed.inputs_replayed,
     };
-    let path = global
-        .metrics_file
-        .clone()
-        .unwrap_or_else(|| state.status_prom());
-    if let Err(e) = write_metrics_file(&RealFs, &path, &render_watchdog(&metrics)) {
-        events.warn("metrics_not_written", json!({"message": e.to_string()}));
-    }
+    metrics::publish(
+        global.metrics_file.as_deref(),
+        &state.status_prom(),
+        &render_watchdog(&metrics),
+        events,
+    );
 }
