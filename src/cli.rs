@@ -74,6 +74,23 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "WARDEN_METRICS_FILE")]
     pub metrics_file: Option<PathBuf>,
 
+    /// Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as
+    /// SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot
+    /// 10m, recover flush its --timeout + 60s; none for the other commands.
+    #[arg(long, global = true, env = "WARDEN_DEADLINE", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+
+    /// Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its
+    /// block range, any other is refused (exit 1).
+    #[arg(
+        long,
+        global = true,
+        env = "WARDEN_MAX_RESPONSE_BYTES",
+        default_value_t = crate::l1::rpc::DEFAULT_MAX_RESPONSE_BYTES,
+        value_parser = clap::value_parser!(u64).range(1024..)
+    )]
+    pub max_response_bytes: u64,
+
     /// Allow plain http:// to hosts other than loopback.
     #[arg(
         long,
@@ -109,12 +126,38 @@ impl GlobalArgs {
             .collect()
     }
 
-    /// The sequencer endpoint: the flag, else the pinned one.
-    pub fn sequencer_endpoint(&self, pinned: Option<&str>) -> Result<SecretUrl, Stop> {
-        let url = self.sequencer_url.as_deref().or(pinned).ok_or_else(|| {
-            Stop::operator("no sequencer URL: pass --sequencer-url URL or set WARDEN_SEQUENCER_URL")
-        })?;
-        SecretUrl::parse("the sequencer URL", url, self.allow_insecure_rpc).map_err(Stop::operator)
+    /// The sequencer URL given to this run (`--sequencer-url` / `WARDEN_SEQUENCER_URL`).
+    pub fn sequencer_url_given(&self) -> Result<Option<SecretUrl>, Stop> {
+        self.sequencer_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| {
+                SecretUrl::parse("the sequencer URL", u, self.allow_insecure_rpc)
+                    .map_err(Stop::operator)
+            })
+            .transpose()
+    }
+
+    /// The sequencer endpoint of an initialised state directory (see
+    /// `Config::sequencer_url_for_run`).
+    pub fn sequencer_endpoint(
+        &self,
+        config: &crate::state::config::Config,
+    ) -> Result<SecretUrl, Stop> {
+        config
+            .sequencer_url_for_run(self.sequencer_url_given()?)
+            .map_err(Stop::operator)
+    }
+
+    /// The run's deadline: `--deadline` when given, else the command's default.
+    pub fn deadline(
+        &self,
+        started: std::time::Instant,
+        default: Option<std::time::Duration>,
+    ) -> Option<crate::outcome::Deadline> {
+        self.deadline
+            .or(default)
+            .map(|limit| crate::outcome::Deadline::new(started, limit))
     }
 
     pub fn require_state_dir(&self) -> Result<crate::state::StateDir, Stop> {
@@ -221,7 +264,7 @@ pub struct SubmitArgs {
     pub outbox: PathBuf,
     /// File holding the submitter's private key (mode 0600 or stricter); otherwise the key is
     /// read from WARDEN_SUBMITTER_KEY.
-    #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE")]
+    #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE", hide_env_values = true)]
     pub key_file: Option<PathBuf>,
     /// Blocks on top of a batch's block before it counts as posted.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
@@ -238,6 +281,16 @@ pub struct SubmitArgs {
     pub dry_run: bool,
 }
 
+/// `90s`, `25m`, `1h30m`, `500ms` (humantime), never zero.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|_| "not a duration: use e.g. 90s, 25m, 1h (or ms)".to_string())?;
+    if duration.is_zero() {
+        return Err("a deadline must be above zero".into());
+    }
+    Ok(duration)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BootstrapSource {
     Genesis,
@@ -250,9 +303,7 @@ fn parse_bootstrap(text: &str) -> Result<BootstrapSource, String> {
     }
     match text.strip_prefix("snapshot:") {
         Some(path) if !path.is_empty() => Ok(BootstrapSource::Snapshot(PathBuf::from(path))),
-        _ => Err(format!(
-            "{text:?} is not a bootstrap: use `genesis` or `snapshot:PATH`"
-        )),
+        _ => Err("not a bootstrap: use `genesis` or `snapshot:PATH`".to_string()),
     }
 }
 
@@ -289,7 +340,7 @@ pub enum RecoverVerb {
     /// Replace every pending submitter transaction with a 0-value self-transfer.
     Flush {
         /// File holding the submitter's private key (mode 0600); else WARDEN_SUBMITTER_KEY.
-        #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE")]
+        #[arg(long, env = "WARDEN_SUBMITTER_KEY_FILE", hide_env_values = true)]
         key_file: Option<PathBuf>,
         /// Never offer more than this max fee per gas (gwei).
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
@@ -376,10 +427,127 @@ pub enum InspectWhat {
     },
 }
 
+/// A usage error in words that never quote an argument's value (a stray URL or a key typed in
+/// the wrong place must not reach the exit event): flag names, expected values and our own
+/// parsers' messages only.
+pub fn usage_message(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        Some(ContextValue::StyledStr(s)) => Some(s.to_string()),
+        Some(ContextValue::StyledStrs(v)) => Some(
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => None,
+    };
+    // An argument's *name* is shown only when it looks like a flag or a subcommand.
+    let shown_name = |text: String| {
+        let name = text.split(['=', ' ']).next().unwrap_or("").to_string();
+        let plain = !name.is_empty()
+            && name.len() <= 40
+            && name
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-');
+        plain.then_some(name)
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let suggestion = context(ContextKind::SuggestedArg)
+        .or_else(|| context(ContextKind::SuggestedSubcommand))
+        .and_then(shown_name)
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    match error.kind() {
+        ErrorKind::UnknownArgument => match arg.and_then(shown_name) {
+            Some(name) if name.starts_with('-') => format!("unknown flag {name}{suggestion}"),
+            _ => {
+                format!("an unexpected argument (not shown: it may be a URL or a key){suggestion}")
+            }
+        },
+        ErrorKind::InvalidSubcommand => match arg.and_then(shown_name) {
+            Some(name) => format!("unknown command {name}{suggestion}"),
+            None => format!("an unknown command (not shown: it may be a secret){suggestion}"),
+        },
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue)
+                .map(|v| format!("; expected one of: {v}"))
+                .unwrap_or_default();
+            format!(
+                "invalid value for {} (the value is not shown){valid}",
+                arg.unwrap_or_else(|| "an argument".into())
+            )
+        }
+        ErrorKind::ValueValidation => {
+            let reason = std::error::Error::source(error)
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            format!(
+                "invalid value for {}{reason}",
+                arg.unwrap_or_else(|| "an argument".into())
+            )
+        }
+        ErrorKind::MissingRequiredArgument => format!(
+            "missing required argument(s): {}",
+            arg.unwrap_or_else(|| "see --help".into())
+        ),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "a command is missing".into()
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "{} cannot be used with {}",
+            arg.unwrap_or_else(|| "an argument".into()),
+            context(ContextKind::PriorArg).unwrap_or_else(|| "another argument".into())
+        ),
+        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".into(),
+        ErrorKind::NoEquals => format!(
+            "{} needs its value after '='",
+            arg.unwrap_or_else(|| "an argument".into())
+        ),
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!(
+                "wrong number of values for {}",
+                arg.unwrap_or_else(|| "an argument".into())
+            )
+        }
+        other => format!("usage error ({other})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    fn usage(args: &[&str]) -> String {
+        let error = Cli::try_parse_from(args).unwrap_err();
+        usage_message(&error)
+    }
+
+    #[test]
+    fn usage_errors_never_quote_values() {
+        let key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+        let url = "https://user:pw@rpc.example.org/v3/APIKEY";
+        for args in [
+            vec!["warden", "tick", url],
+            vec!["warden", "tick", key],
+            vec!["warden", key],
+            vec!["warden", "--log-format", url, "tick"],
+            vec!["warden", "init", "--app", key],
+            vec!["warden", "tick", "--keep", key],
+            vec!["warden", "tick", &format!("--{key}")],
+        ] {
+            let message = usage(&args);
+            for secret in ["59c6995e", "APIKEY", "pw@", "user:"] {
+                assert!(!message.contains(secret), "{args:?}: {message}");
+            }
+        }
+        assert!(usage(&["warden", "tick", "--kep", "1"]).contains("--kep"));
+        assert!(usage(&["warden", "--log-format", "xml", "tick"]).contains("json"));
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

@@ -6,24 +6,26 @@ use alloy::primitives::{Address, B256};
 
 /// `0x` + 40 hex digits; mixed case must be a valid EIP-55 checksum (a typo guard).
 pub fn parse_address(text: &str) -> Result<Address, String> {
+    // Messages give lengths, never the text: a key pasted into an address flag must not echo.
     let hex = text
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))
-        .ok_or_else(|| format!("{text:?} is not an address: it must start with 0x"))?;
+        .ok_or_else(|| "not an address: it must start with 0x".to_string())?;
     if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(format!(
-            "{text:?} is not an address: expected 0x and 40 hex digits"
+            "not an address: expected 0x and 40 hex digits, found {} characters",
+            text.chars().count()
         ));
     }
     let has_upper = hex.chars().any(|c| c.is_ascii_uppercase());
     let has_lower = hex.chars().any(|c| c.is_ascii_lowercase());
     let address: Address = format!("0x{hex}")
         .parse()
-        .map_err(|e| format!("{text:?} is not an address: {e}"))?;
+        .map_err(|_| "not an address: expected 0x and 40 hex digits".to_string())?;
     if has_upper && has_lower && address.to_checksum(None) != format!("0x{hex}") {
         return Err(format!(
-            "{text:?} has mixed case but an invalid EIP-55 checksum (did you mean {}?); check \
-             the address, or write it in lower case",
+            "an address with mixed case but an invalid EIP-55 checksum (did you mean {}?); \
+             check the address, or write it in lower case",
             address.to_checksum(None)
         ));
     }

@@ -9,7 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
-use warden::cli::{Cli, Command};
+use warden::cli::{Cli, Command, usage_message};
 use warden::commands;
 use warden::events::{Events, Level, LogFormat};
 use warden::exit;
@@ -40,8 +40,9 @@ fn main() -> ExitCode {
 }
 
 /// `warden --version --json` (either order): clap has no notion of a format for `--version`.
+/// Arguments are read as OS strings: a non-UTF-8 argument is clap's usage error, never a panic.
 fn wants_version_json() -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     args.len() == 2
         && args.iter().any(|a| a == "--version" || a == "-V")
         && args.iter().any(|a| a == "--json")
@@ -123,10 +124,8 @@ fn report_usage_error(error: clap::Error, started: Instant) -> i32 {
         })
         .unwrap_or_else(default_format);
     let events = Events::new("warden", format);
-    let message = format!(
-        "{}; run `warden --help` for usage",
-        error.render().to_string().trim_end()
-    );
+    // Never clap's own text: it quotes argument values, which may be URLs or keys.
+    let message = format!("{}; run `warden --help` for usage", usage_message(&error));
     report_exit(&events, Err(Stop::operator(message)), started)
 }
 

@@ -132,6 +132,39 @@ vocabulary!(Outcome {
     Ok => "ok",
 });
 
+/// When a run must end (`--deadline`), measured from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub at: std::time::Instant,
+    pub limit: std::time::Duration,
+}
+
+impl Deadline {
+    pub fn new(started: std::time::Instant, limit: std::time::Duration) -> Self {
+        Self {
+            at: started + limit,
+            limit,
+        }
+    }
+
+    /// Time left, zero once passed.
+    pub fn remaining(&self) -> std::time::Duration {
+        self.at.saturating_duration_since(std::time::Instant::now())
+    }
+
+    pub fn passed(&self) -> bool {
+        std::time::Instant::now() >= self.at
+    }
+
+    /// `--deadline 25m`, as messages show it.
+    pub fn describe(&self) -> String {
+        format!(
+            "the run's deadline ({})",
+            humantime::format_duration(self.limit)
+        )
+    }
+}
+
 /// A finished run (exit 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {

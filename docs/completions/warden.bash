@@ -161,7 +161,7 @@ _warden() {
 
     case "${cmd}" in
         warden)
-            opts="-h -V --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help --version init tick submit status recover snapshot inspect help"
+            opts="-h -V --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help --version init tick submit status recover snapshot inspect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +184,14 @@ _warden() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -433,7 +441,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__init)
-            opts="-h --app --batch-submitter --erc20-portal --token --fee-recipient --chain-id --bootstrap --bootstrap-block --max-wait-blocks --preemptive-margin-blocks --l1-confirmation --max-log-range --long-range-error-codes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --app --batch-submitter --erc20-portal --token --fee-recipient --chain-id --bootstrap --bootstrap-block --max-wait-blocks --preemptive-margin-blocks --l1-confirmation --max-log-range --long-range-error-codes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +519,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -519,7 +535,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help state batch help"
+            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help state batch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,6 +561,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -553,7 +577,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect__subcmd__batch)
-            opts="-h --chain-id --app --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --chain-id --app --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +612,14 @@ _warden() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +687,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect__subcmd__state)
-            opts="-h --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,6 +717,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -693,7 +733,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help repair clear flush replay restore help"
+            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help repair clear flush replay restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +759,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -727,7 +775,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__clear)
-            opts="-h --block --reason --force --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --block --reason --force --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,6 +809,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -769,7 +825,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__flush)
-            opts="-h --key-file --max-fee-gwei --timeout --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --key-file --max-fee-gwei --timeout --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,6 +860,14 @@ _warden() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -913,7 +977,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__repair)
-            opts="-h --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -939,6 +1003,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -947,7 +1019,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__replay)
-            opts="-h --from-block --to-block --from --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --from-block --to-block --from --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -989,6 +1061,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -997,7 +1077,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__restore)
-            opts="-h --from --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --from --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1027,6 +1107,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1035,7 +1123,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__snapshot)
-            opts="-h --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help verify help"
+            opts="-h --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1062,6 +1150,14 @@ _warden() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1115,7 +1211,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__snapshot__subcmd__verify)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,6 +1237,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1149,7 +1253,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__status)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1175,6 +1279,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1183,7 +1295,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__submit)
-            opts="-h --outbox --key-file --confirmations --max-fee-gwei --timeout --dry-run --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --outbox --key-file --confirmations --max-fee-gwei --timeout --dry-run --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1229,6 +1341,14 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1237,7 +1357,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__tick)
-            opts="-h --keep --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --allow-insecure-rpc --help"
+            opts="-h --keep --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1264,6 +1384,14 @@ _warden() {
                     return 0
                     ;;
                 --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-response-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_warden_global_optspecs
-    string join \n log-format= state-dir= l1-rpc-url= sequencer-url= metrics-file= allow-insecure-rpc h/help V/version
+    string join \n log-format= state-dir= l1-rpc-url= sequencer-url= metrics-file= deadline= max-response-bytes= allow-insecure-rpc h/help V/version
 end
 
 function __fish_warden_needs_command
@@ -30,6 +30,8 @@ complete -c warden -n "__fish_warden_needs_command" -l state-dir -d 'The state d
 complete -c warden -n "__fish_warden_needs_command" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_needs_command" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_needs_command" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_needs_command" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_needs_command" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_needs_command" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c warden -n "__fish_warden_needs_command" -s V -l version -d 'Print version'
@@ -61,6 +63,8 @@ complete -c warden -n "__fish_warden_using_subcommand init" -l state-dir -d 'The
 complete -c warden -n "__fish_warden_using_subcommand init" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand init" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand init" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand init" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand init" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand init" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand init" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand tick" -l keep -d 'Checkpoints to retain, the head included (2 keeps a predecessor for rollback)' -r
@@ -70,6 +74,8 @@ complete -c warden -n "__fish_warden_using_subcommand tick" -l state-dir -d 'The
 complete -c warden -n "__fish_warden_using_subcommand tick" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand tick" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand tick" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand tick" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand submit" -l outbox -d 'The sequencer\'s outbox: `<%020d nonce>.ssz` batch files (read only)' -r -F
@@ -83,6 +89,8 @@ complete -c warden -n "__fish_warden_using_subcommand submit" -l state-dir -d 'T
 complete -c warden -n "__fish_warden_using_subcommand submit" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand submit" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand submit" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand submit" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand submit" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand submit" -l dry-run -d 'Build, sign and simulate; print the plan; send nothing and write nothing'
 complete -c warden -n "__fish_warden_using_subcommand submit" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand submit" -s h -l help -d 'Print help'
@@ -92,6 +100,8 @@ complete -c warden -n "__fish_warden_using_subcommand status" -l state-dir -d 'T
 complete -c warden -n "__fish_warden_using_subcommand status" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand status" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand status" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand status" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand status" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand status" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand status" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l log-format -d 'Event format on stderr (default: text on a terminal, json otherwise)' -r -f -a "json\t''
@@ -100,6 +110,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_se
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -f -a "repair" -d 'Roll a corrupt or torn head back to the newest intact checkpoint'
@@ -114,6 +126,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l yes -d 'Act on the printed plan (without it, nothing changes)'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help'
@@ -125,6 +139,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l force -d 'Archive an `incident` that is not a valid latch (after inspecting it by hand)'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l yes
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
@@ -138,6 +154,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l yes
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -s h -l help -d 'Print help'
@@ -151,6 +169,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l from -r -F
@@ -160,6 +180,8 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l yes
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
@@ -176,6 +198,8 @@ complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_s
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Re-check a bundle (directory or .tar): sums, manifest, machine and digest'
@@ -186,6 +210,8 @@ complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Re-check a bundle (directory or .tar): sums, manifest, machine and digest'
@@ -196,6 +222,8 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_se
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -f -a "state" -d 'Canonical state bytes (what `/finalized_state` serves) or a checkpoint\'s machine.bin'
@@ -210,6 +238,8 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l chain-id -d 'Chain id of the EIP-712 domain the ops were signed for' -r
@@ -223,6 +253,8 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_s
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l max-response-bytes -d 'Largest L1 JSON-RPC answer read, in bytes; an eth_getLogs answer above it splits its block range, any other is refused (exit 1)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from help" -f -a "state" -d 'Canonical state bytes (what `/finalized_state` serves) or a checkpoint\'s machine.bin'

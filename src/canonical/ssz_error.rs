@@ -8,6 +8,9 @@ use std::fmt;
 pub struct SszError {
     pub path: String,
     pub reason: String,
+    /// The reason without any value read from the bytes, for messages about files warden does
+    /// not trust to be what they claim (an outbox entry may be a link to a secret).
+    pub kind: &'static str,
 }
 
 impl SszError {
@@ -15,11 +18,43 @@ impl SszError {
         Self {
             path: path.into(),
             reason: reason.into(),
+            kind: "invalid value",
         }
     }
 
     pub fn from_decode(path: impl Into<String>, error: &DecodeError) -> Self {
-        Self::new(path, describe(error))
+        Self {
+            path: path.into(),
+            reason: describe(error),
+            kind: kind(error),
+        }
+    }
+
+    /// `path: kind`, with no value read from the bytes.
+    pub fn redacted(&self) -> String {
+        format!("{}: {}", self.path, self.kind)
+    }
+}
+
+/// What went wrong, in words that quote nothing from the bytes.
+fn kind(error: &DecodeError) -> &'static str {
+    match error {
+        DecodeError::InvalidByteLength { .. } => "the length does not fit the layout",
+        DecodeError::InvalidLengthPrefix { .. } => "an offset is cut short",
+        DecodeError::OutOfBoundsByte { .. } => "it reads past the end",
+        DecodeError::OffsetIntoFixedPortion(_) => "an offset points into the fixed-size part",
+        DecodeError::OffsetSkipsVariableBytes(_) => {
+            "the first offset does not start right after the fixed-size part"
+        }
+        DecodeError::OffsetsAreDecreasing(_) => "an offset is below the previous one",
+        DecodeError::OffsetOutOfBounds(_) => "an offset is beyond the end",
+        DecodeError::InvalidListFixedBytesLen(_) => {
+            "a list's first offset is not a non-zero multiple of 4"
+        }
+        DecodeError::ZeroLengthItem => "a zero-length item",
+        DecodeError::BytesInvalid(_) => "invalid bytes",
+        DecodeError::UnionSelectorInvalid(_) => "an unknown union selector",
+        DecodeError::NoMatchingVariant => "no variant matches",
     }
 }
 

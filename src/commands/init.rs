@@ -4,18 +4,17 @@
 //! init describes it.
 
 use super::bootstrap::bootstrap_on_l1;
-use super::{connect_l1, runtime};
+use super::{connect_l1, runtime, within};
 use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
 use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
 use crate::outcome::{Done, Outcome, Stop};
-use crate::secret::SecretUrl;
 use crate::state::bundle::{VerifiedBundle, verify_bundle};
 use crate::state::checkpoint::{CheckpointMeta, load_head, publish};
 use crate::state::config::{
-    Bootstrap, CONFIG_VERSION, Config, Confirmation, load_config, write_config,
+    Bootstrap, CONFIG_VERSION, Config, Confirmation, load_config, pin_sequencer_url, write_config,
 };
 use crate::state::fs::{Fs, RealFs};
 use crate::state::lock::{LockDomain, StateLock};
@@ -27,10 +26,14 @@ use std::os::unix::fs::DirBuilderExt;
 use std::time::SystemTime;
 
 pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done, Stop> {
+    let started = std::time::Instant::now();
     // Everything that needs no network is validated first.
     let state = global.require_state_dir()?;
     global.l1_endpoints()?;
-    let pinned_sequencer = pinnable_sequencer_url(&global.sequencer_endpoint(None)?)?;
+    let sequencer = global.sequencer_url_given()?.ok_or_else(|| {
+        Stop::operator("no sequencer URL: pass --sequencer-url URL or set WARDEN_SEQUENCER_URL")
+    })?;
+    let pinned_sequencer = pin_sequencer_url(&sequencer);
     if args.preemptive_margin_blocks >= args.max_wait_blocks {
         return Err(Stop::operator(format!(
             "--preemptive-margin-blocks {} must be below --max-wait-blocks {}",
@@ -92,8 +95,10 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
 
     let l1 = connect_l1(global, args.chain_id)?;
     let rt = runtime()?;
-    let (config, block_hash, machine) =
-        rt.block_on(verify_on_l1(&l1, args, bundle.as_ref(), &pinned_sequencer))?;
+    let (config, block_hash, machine) = rt.block_on(within(
+        global.deadline(started, None),
+        verify_on_l1(&l1, args, bundle.as_ref(), &pinned_sequencer),
+    ))?;
 
     let fs = RealFs;
     if !leftovers.is_empty() {
@@ -154,7 +159,7 @@ async fn verify_on_l1(
     l1: &L1Client,
     args: &InitArgs,
     bundle: Option<&VerifiedBundle>,
-    sequencer_url: &str,
+    sequencer_url: &(String, Option<Sha256Digest>),
 ) -> Result<(Config, alloy::primitives::B256, crate::canonical::Machine), Stop> {
     let chain_id = l1.chain_id().await?;
     require_code(l1, args.app, "--app", chain_id).await?;
@@ -224,19 +229,6 @@ async fn require_code(l1: &L1Client, at: Address, what: &str, chain: u64) -> Res
     )))
 }
 
-/// The sequencer URL is pinned in config.json, which never holds secrets: refuse one that
-/// carries credentials (user info or a query string).
-fn pinnable_sequencer_url(url: &SecretUrl) -> Result<String, Stop> {
-    let parsed = url.url();
-    if !parsed.username().is_empty() || parsed.password().is_some() || parsed.query().is_some() {
-        return Err(Stop::operator(
-            "the sequencer URL carries credentials (user info or a query), which config.json \
-             must never hold; pin a URL without them and put credentials in a proxy",
-        ));
-    }
-    Ok(url.expose().trim_end_matches('/').to_string())
-}
-
 fn create_state_dir(state: &StateDir) -> Result<(), Stop> {
     if state.root().is_dir() {
         return Ok(());
@@ -264,6 +256,7 @@ fn placeholder() -> Config {
         max_log_range: 0,
         long_range_error_codes: vec![],
         sequencer_url: String::new(),
+        sequencer_url_sha256: None,
         bootstrap: Bootstrap {
             kind: String::new(),
             block: 0,
@@ -275,7 +268,11 @@ fn placeholder() -> Config {
 
 /// The config these flags ask for; chain id, InputBox and bootstrap come from `base` (the
 /// existing config, or what L1 answered).
-fn desired_config(args: &InitArgs, base: &Config, sequencer_url: &str) -> Config {
+fn desired_config(
+    args: &InitArgs,
+    base: &Config,
+    sequencer_url: &(String, Option<Sha256Digest>),
+) -> Config {
     Config {
         version: CONFIG_VERSION,
         chain_id: base.chain_id,
@@ -290,7 +287,8 @@ fn desired_config(args: &InitArgs, base: &Config, sequencer_url: &str) -> Config
         l1_confirmation: args.l1_confirmation,
         max_log_range: args.max_log_range,
         long_range_error_codes: args.long_range_error_codes.clone(),
-        sequencer_url: sequencer_url.to_string(),
+        sequencer_url: sequencer_url.0.clone(),
+        sequencer_url_sha256: sequencer_url.1,
         bootstrap: base.bootstrap.clone(),
         created_at: rfc3339_millis(SystemTime::now()),
     }

@@ -12,6 +12,7 @@ use crate::canonical::snapshot::{
 };
 use crate::cli::{InputEncoding, InspectArgs, InspectWhat};
 use crate::outcome::{Done, Outcome, Stop};
+use crate::state::checkpoint::MACHINE_CAP;
 use alloy::primitives::{Address, U256, keccak256};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -32,18 +33,31 @@ pub fn run(args: &InspectArgs) -> Result<Done, Stop> {
     Ok(Done::new(Outcome::Ok, "decoded"))
 }
 
+/// The largest input `inspect` reads (hex text of a state at the state cap).
+const INSPECT_CAP: u64 = 2 * MACHINE_CAP + 2;
+
 fn read_input(file: &str, encoding: InputEncoding) -> Result<Vec<u8>, Stop> {
     let mut bytes = Vec::new();
     let read = if file == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+        std::io::stdin()
+            .lock()
+            .take(INSPECT_CAP + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
     } else {
-        std::fs::read(file).map(|b| bytes = b)
+        std::fs::File::open(file)
+            .and_then(|f| f.take(INSPECT_CAP + 1).read_to_end(&mut bytes).map(|_| ()))
     };
     read.map_err(|e| {
         Stop::operator(format!(
             "cannot read {file}: {e}; check the path and its permissions"
         ))
     })?;
+    if bytes.len() as u64 > INSPECT_CAP {
+        return Err(Stop::operator(format!(
+            "{file} is larger than {INSPECT_CAP} bytes, beyond any state or batch"
+        )));
+    }
     decode_encoding(&bytes, encoding).map_err(|e| Stop::operator(format!("{file}: {e}")))
 }
 

@@ -13,7 +13,7 @@ pub mod tick;
 use crate::cli::GlobalArgs;
 use crate::events::Events;
 use crate::l1::{L1Client, L1Settings};
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Deadline, Done, Stop};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -23,37 +23,100 @@ use std::time::Duration;
 pub(crate) const SUBMIT_SIGNAL_GRACE: Duration = Duration::from_secs(3);
 pub(crate) const TICK_SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
-/// How a run that listens for SIGTERM/SIGINT ended.
+/// Default deadlines (operator-contract §8), inside the shipped units' timeouts.
+pub(crate) const TICK_DEADLINE: Duration = Duration::from_secs(25 * 60);
+pub(crate) const SUBMIT_DEADLINE: Duration = Duration::from_secs(8 * 60);
+pub(crate) const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(10 * 60);
+/// `recover flush`: its `--timeout` plus this.
+pub(crate) const FLUSH_DEADLINE_MARGIN: Duration = Duration::from_secs(60);
+
+/// Why a run stopped before its work finished.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Interruption {
+    Signal(&'static str),
+    Deadline(Deadline),
+}
+
+impl Interruption {
+    /// "interrupted by SIGTERM" / "the run's deadline (25m) passed".
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Interruption::Signal(signal) => format!("interrupted by {signal}"),
+            Interruption::Deadline(deadline) => format!("{} passed", deadline.describe()),
+        }
+    }
+}
+
+/// How a run that listens for SIGTERM/SIGINT and its deadline ended.
 pub(crate) enum Ended {
     Finished(Result<Done, Stop>),
-    /// A signal arrived; `finished` is the work's result if it ended within the grace period.
+    /// `finished` is the work's result if it ended within the grace period.
     Interrupted {
-        signal: &'static str,
+        cause: Interruption,
         finished: Option<Result<Done, Stop>>,
     },
 }
 
-/// Runs `work` until it ends or a signal arrives; then sets `interrupted` (work checks it at its
-/// safe points), emits an `interrupted` event and gives the work `grace` to end. Dropping
-/// unfinished work is safe: every commit in warden is a synchronous rename.
+/// Runs `work` until it ends, a signal arrives or the deadline passes; then sets `interrupted`
+/// (work checks it at its safe points), emits an `interrupted` event and gives the work `grace`
+/// to end. Dropping unfinished work is safe: every commit in warden is a synchronous rename.
 pub(crate) async fn until_signal(
     work: impl std::future::Future<Output = Result<Done, Stop>>,
     interrupted: &AtomicBool,
     grace: Duration,
+    deadline: Option<Deadline>,
     events: &Events,
 ) -> Ended {
     let mut work = std::pin::pin!(work);
-    let signal = tokio::select! {
+    let expiry = async {
+        match deadline {
+            Some(d) => {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(d.at)).await;
+                Interruption::Deadline(d)
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let cause = tokio::select! {
         outcome = &mut work => return Ended::Finished(outcome),
-        signal = shutdown_signal() => signal,
+        signal = shutdown_signal() => Interruption::Signal(signal),
+        cause = expiry => cause,
     };
     interrupted.store(true, Ordering::SeqCst);
+    let (signal, deadline_ms) = match cause {
+        Interruption::Signal(signal) => (signal, None),
+        Interruption::Deadline(d) => ("deadline", Some(d.limit.as_millis() as u64)),
+    };
     events.warn(
         "interrupted",
-        serde_json::json!({"signal": signal, "grace_ms": grace.as_millis() as u64}),
+        serde_json::json!({
+            "signal": signal,
+            "deadline_ms": deadline_ms,
+            "grace_ms": grace.as_millis() as u64,
+        }),
     );
     let finished = tokio::time::timeout(grace, &mut work).await.ok();
-    Ended::Interrupted { signal, finished }
+    Ended::Interrupted { cause, finished }
+}
+
+/// Runs `work` within the deadline, if any (commands without safe points to reach: the work is
+/// dropped, nothing is committed but by a synchronous rename).
+pub(crate) async fn within<T>(
+    deadline: Option<Deadline>,
+    work: impl std::future::Future<Output = Result<T, Stop>>,
+) -> Result<T, Stop> {
+    match deadline {
+        None => work.await,
+        Some(d) => tokio::time::timeout(d.remaining(), work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Stop::transient(format!(
+                    "{} passed; nothing was committed by the unfinished work — re-run, or raise \
+                     --deadline",
+                    d.describe()
+                )))
+            }),
+    }
 }
 
 async fn shutdown_signal() -> &'static str {
@@ -109,5 +172,9 @@ pub(crate) fn record_run<D: serde::Serialize>(
 /// The one L1 connection of a run: every endpoint given, the chain pinned (checked on each
 /// endpoint's first call). No network call happens here.
 pub(crate) fn connect_l1(global: &GlobalArgs, pinned_chain: Option<u64>) -> Result<L1Client, Stop> {
-    L1Client::connect(&global.l1_endpoints()?, pinned_chain, L1Settings::default())
+    let settings = L1Settings {
+        max_response_bytes: global.max_response_bytes,
+        ..L1Settings::default()
+    };
+    L1Client::connect(&global.l1_endpoints()?, pinned_chain, settings)
 }

@@ -1,6 +1,7 @@
 //! `warden snapshot --out PATH` writes a self-verifying bundle of the verified head;
 //! `warden snapshot verify PATH` re-checks one (read-only, no lock).
 
+use super::SNAPSHOT_DEADLINE;
 use crate::cli::{GlobalArgs, SnapshotArgs, SnapshotVerb};
 use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop};
@@ -28,6 +29,7 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs, events: &Events) -> Result<
 }
 
 fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop> {
+    let started = std::time::Instant::now();
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let config = load_config(&state)?;
@@ -46,14 +48,38 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
         created_at: rfc3339_millis(SystemTime::now()),
         warden_version: env!("CARGO_PKG_VERSION").into(),
     };
-    write_bundle(out, &meta, &manifest_bytes, &machine_bytes)?;
-    // Read back what landed on disk: a bundle is only reported written once it verifies.
-    verify_bundle(out).map_err(|e| {
-        Stop::internal(format!(
-            "the bundle written to {} does not verify ({e}); remove it and re-run",
-            out.display()
-        ))
-    })?;
+    // Write, then read back what landed on disk (a bundle is only reported written once it
+    // verifies), within the run's deadline: the rename is the commit point, so a bundle cut
+    // short by the deadline is a leftover temporary file, never a bundle.
+    let deadline = global.deadline(started, Some(SNAPSHOT_DEADLINE));
+    let target = out.to_path_buf();
+    let (done, finished) = std::sync::mpsc::channel();
+    let meta_for_writer = meta.clone();
+    std::thread::spawn(move || {
+        let result = write_bundle(&target, &meta_for_writer, &manifest_bytes, &machine_bytes)
+            .map_err(Stop::from)
+            .and_then(|()| {
+                verify_bundle(&target).map(|_| ()).map_err(|e| {
+                    Stop::internal(format!(
+                        "the bundle written to {} does not verify ({e}); remove it and re-run",
+                        target.display()
+                    ))
+                })
+            });
+        let _ = done.send(result);
+    });
+    let wait = deadline.map_or(std::time::Duration::MAX, |d| d.remaining());
+    match finished.recv_timeout(wait) {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(Stop::transient(format!(
+                "{} passed before the bundle was written; nothing at {} was committed — re-run \
+                 with a larger --deadline",
+                deadline.map_or("the deadline".to_string(), |d| d.describe()),
+                out.display()
+            )));
+        }
+    }
     let report = json!({
         "path": out.display().to_string(),
         "block": meta.checkpoint.block,

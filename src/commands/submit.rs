@@ -5,7 +5,7 @@
 mod report;
 mod send;
 
-use super::{Ended, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal};
+use super::{Ended, SUBMIT_DEADLINE, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal};
 use crate::cli::{GlobalArgs, SubmitArgs};
 use crate::events::Events;
 use crate::l1::{At, L1Client};
@@ -28,14 +28,14 @@ use std::time::Instant;
 pub fn run(global: &GlobalArgs, args: &SubmitArgs, events: &Events) -> Result<Done, Stop> {
     let state = global.require_state_dir()?;
     let mut observed = Observed::default();
+    let started = Instant::now();
     if args.dry_run {
         // A dry run changes nothing, so it takes no lock and writes no record.
-        return submit(&state, global, args, events, &mut observed);
+        return submit(&state, global, args, events, &mut observed, started);
     }
     // 1. The submitter lock; contention exits at once and touches nothing, not even metrics.
     let _lock = StateLock::acquire(&state, LockDomain::Submitter)?;
-    let started = Instant::now();
-    let result = submit(&state, global, args, events, &mut observed);
+    let result = submit(&state, global, args, events, &mut observed, started);
     // 5. last_submit.json and submit.prom, whatever the outcome.
     report::record(&state, global, &result, &observed, started, events);
     result
@@ -47,6 +47,7 @@ fn submit(
     args: &SubmitArgs,
     events: &Events,
     observed: &mut Observed,
+    started: Instant,
 ) -> Result<Done, Stop> {
     let config = load_config(state)?;
     observed.config = Some(config.clone());
@@ -59,6 +60,7 @@ fn submit(
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let rt = runtime()?;
     let interrupted = AtomicBool::new(false);
+    let deadline = global.deadline(started, Some(SUBMIT_DEADLINE));
     let run = Run {
         state,
         config: &config,
@@ -73,20 +75,23 @@ fn submit(
             l1: &l1,
             events,
             interrupted: &interrupted,
+            deadline,
         },
     };
     match rt.block_on(until_signal(
         run.cycle(observed),
         &interrupted,
         SUBMIT_SIGNAL_GRACE,
+        deadline,
         events,
     )) {
         Ended::Finished(outcome) => outcome,
         // Whatever the work did in the grace period, it sent nothing after the signal; what it
         // had sent is recorded in the attempt journal and the watermark before each send.
-        Ended::Interrupted { signal, .. } => Err(Stop::transient(format!(
-            "interrupted by {signal}: no new broadcast after the signal; what was sent is \
-             recorded, and the next run re-derives everything from L1"
+        Ended::Interrupted { cause, .. } => Err(Stop::transient(format!(
+            "{}: no new broadcast after it; what was sent is recorded, and the next run \
+             re-derives everything from L1",
+            cause.describe()
         ))),
     }
 }

@@ -9,7 +9,7 @@ mod report;
 mod verdict;
 
 use super::fold::fold;
-use super::{Ended, TICK_SIGNAL_GRACE, connect_l1, runtime, until_signal};
+use super::{Ended, TICK_DEADLINE, TICK_SIGNAL_GRACE, connect_l1, runtime, until_signal};
 use crate::canonical::codec::encode_machine;
 use crate::canonical::{Machine, Sha256Digest};
 use crate::cli::{GlobalArgs, TickArgs};
@@ -36,7 +36,7 @@ pub fn run(global: &GlobalArgs, args: &TickArgs, events: &Events) -> Result<Done
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let started = Instant::now();
     let mut observed = Observed::default();
-    let result = tick(&state, global, args, events, &mut observed);
+    let result = tick(&state, global, args, events, &mut observed, started);
     // 8. Always write last_tick.json and status.prom.
     report::record(&state, global, &result, &observed, started, events);
     result
@@ -48,6 +48,7 @@ fn tick(
     args: &TickArgs,
     events: &Events,
     observed: &mut Observed,
+    started: Instant,
 ) -> Result<Done, Stop> {
     let config = load_config(state)?;
     observed.config = Some(config.clone());
@@ -67,7 +68,7 @@ fn tick(
     let head = load_head(state)?;
     observed.head_block = Some(head.head.block);
     let l1 = connect_l1(global, Some(config.chain_id))?;
-    let sequencer = SequencerClient::new(global.sequencer_endpoint(Some(&config.sequencer_url))?)?;
+    let sequencer = SequencerClient::new(global.sequencer_endpoint(&config)?)?;
     let rt = runtime()?;
     let cycle = Cycle {
         state,
@@ -80,10 +81,12 @@ fn tick(
     // Nothing is committed before the synchronous head flip or latch, so an unfinished cycle
     // is simply dropped after the grace period.
     let interrupted = AtomicBool::new(false);
+    let deadline = global.deadline(started, Some(TICK_DEADLINE));
     match rt.block_on(until_signal(
         cycle.run(head, observed),
         &interrupted,
         TICK_SIGNAL_GRACE,
+        deadline,
         events,
     )) {
         Ended::Finished(outcome)
@@ -91,9 +94,9 @@ fn tick(
             finished: Some(outcome),
             ..
         } => outcome,
-        Ended::Interrupted { signal, .. } => Err(Stop::transient(format!(
-            "interrupted by {signal}: nothing was committed after the last head flip; the next \
-             run resumes from it"
+        Ended::Interrupted { cause, .. } => Err(Stop::transient(format!(
+            "{}: nothing was committed after the last head flip; the next run resumes from it",
+            cause.describe()
         ))),
     }
 }

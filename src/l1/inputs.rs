@@ -186,9 +186,10 @@ pub async fn stream<E>(
     let mut delivered = 0u64;
     let mut wanted = true;
     let mut source = InputLogs { l1, spec };
+    // (base, witness]: empty when they are the same block (scan makes no call for from > to).
     scan::<StreamError<E>>(
         &mut source,
-        base.block + 1,
+        base.block.saturating_add(1),
         witness.number,
         spec.max_log_range,
         &spec.codes,

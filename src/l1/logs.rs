@@ -100,7 +100,7 @@ pub async fn fetch_bisecting(
     while let Some((a, b)) = pending.pop() {
         match source.fetch(a, b).await {
             Ok(mut found) => {
-                largest_ok = largest_ok.max(b - a + 1);
+                largest_ok = largest_ok.max((b - a).saturating_add(1));
                 logs.append(&mut found);
             }
             Err(error) => {

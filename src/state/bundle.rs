@@ -12,9 +12,11 @@
 //! Verification reads everything into memory and checks every layer: the sums, the bundle
 //! metadata, the manifest, the machine's decoding, position, digest and configuration.
 
-use super::checkpoint::{MACHINE_CAP, MACHINE_FILE, MANIFEST_FILE, MANIFEST_VERSION, Manifest};
+use super::checkpoint::{
+    MACHINE_CAP, MACHINE_FILE, MANIFEST_FILE, MANIFEST_VERSION, Manifest, RECORD_CAP,
+};
 use super::config::Identity;
-use super::fs::{Fs, RealFs, read_regular};
+use super::fs::{Fs, ReadError, RealFs, read_regular};
 use super::{StateDir, StateError};
 use crate::canonical::codec::decode_machine;
 use crate::canonical::{Machine, Sha256Digest};
@@ -31,8 +33,6 @@ pub const BUNDLE_FORMAT: &str = "warden-snapshot";
 pub const META_FILE: &str = "bundle.json";
 pub const SUMS_FILE: &str = "SHA256SUMS";
 const CHECKPOINT_DIR: &str = "checkpoint";
-/// A bundle larger than this is refused (a 1M-account machine is about 80 MiB).
-const BUNDLE_CAP: u64 = 4 << 30;
 
 fn machine_path() -> String {
     format!("{CHECKPOINT_DIR}/{MACHINE_FILE}")
@@ -113,7 +113,7 @@ pub fn write_bundle(
     machine_bytes: &[u8],
 ) -> Result<(), StateError> {
     let fs = RealFs;
-    if out.exists() {
+    if std::fs::symlink_metadata(out).is_ok() {
         return Err(StateError::Unsupported(format!(
             "{} already exists; choose a new --out path (bundles are never overwritten)",
             out.display()
@@ -173,79 +173,145 @@ fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// Reads every file of a bundle (directory or `.tar`) into memory.
+/// The files a bundle holds and the most each may weigh; nothing else is read.
+fn bundle_layout() -> [(String, u64); 4] {
+    [
+        (META_FILE.to_string(), RECORD_CAP),
+        (SUMS_FILE.to_string(), RECORD_CAP),
+        (manifest_path(), RECORD_CAP),
+        (machine_path(), MACHINE_CAP),
+    ]
+}
+
+fn cap_of(name: &str) -> Option<u64> {
+    bundle_layout()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, cap)| cap)
+}
+
+/// Reads the files of a bundle (directory or `.tar`) into memory: only the files a bundle holds,
+/// each opened without following links and checked against its cap before it is read; any other
+/// entry is refused by name.
 fn read_files(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut files = BTreeMap::new();
     if meta.is_dir() {
-        collect_dir(path, path, &mut files)?;
+        read_dir_bundle(path)
     } else {
-        if meta.len() > BUNDLE_CAP {
-            return Err(format!(
-                "{} is larger than {BUNDLE_CAP} bytes",
-                path.display()
-            ));
+        read_tar_bundle(path)
+    }
+}
+
+fn read_dir_bundle(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let entries = |dir: &Path| -> Result<Vec<String>, String> {
+        std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .map(|entry| {
+                entry
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .map_err(|e| format!("{}: {e}", dir.display()))
+            })
+            .collect()
+    };
+    for name in entries(root)? {
+        if ![META_FILE, SUMS_FILE, CHECKPOINT_DIR].contains(&name.as_str()) {
+            return Err(format!("{name} is not part of a bundle"));
         }
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut archive = tar::Archive::new(file);
-        let entries = archive
-            .entries()
-            .map_err(|e| format!("{} is not a tar archive: {e}", path.display()))?;
-        for entry in entries {
-            let mut entry =
-                entry.map_err(|e| format!("{} is a damaged tar archive: {e}", path.display()))?;
-            let kind = entry.header().entry_type();
-            let name = entry
-                .path()
-                .map_err(|e| format!("{}: an entry name does not parse: {e}", path.display()))?
-                .to_string_lossy()
-                .trim_start_matches("./")
-                .to_string();
-            if kind.is_dir() {
-                continue;
+    }
+    let checkpoint = root.join(CHECKPOINT_DIR);
+    let meta = std::fs::symlink_metadata(&checkpoint)
+        .map_err(|_| format!("{CHECKPOINT_DIR}/ is missing"))?;
+    if !meta.is_dir() {
+        return Err(format!("{CHECKPOINT_DIR} is not a directory"));
+    }
+    for name in entries(&checkpoint)? {
+        if ![MANIFEST_FILE, MACHINE_FILE].contains(&name.as_str()) {
+            return Err(format!("{CHECKPOINT_DIR}/{name} is not part of a bundle"));
+        }
+    }
+    let mut files = BTreeMap::new();
+    for (name, cap) in bundle_layout() {
+        match read_regular(&root.join(&name), cap) {
+            Ok(bytes) => {
+                files.insert(name, bytes);
             }
-            if !kind.is_file() {
-                return Err(format!("{name}: only regular files may be in a bundle"));
-            }
-            let mut bytes = Vec::new();
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("{name}: {e}"))?;
-            if files.insert(name.clone(), bytes).is_some() {
-                return Err(format!("{name} appears twice in the archive"));
-            }
+            Err(ReadError::NotFound) => {}
+            Err(e) => return Err(format!("{name} {e}")),
         }
     }
     Ok(files)
 }
 
-fn collect_dir(
-    root: &Path,
-    dir: &Path,
-    files: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let name = path
-            .strip_prefix(root)
-            .map_err(|e| e.to_string())?
+fn read_tar_bundle(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let total: u64 = bundle_layout().iter().map(|(_, cap)| cap).sum::<u64>() + (64 << 10);
+    let (file, _) = open_regular_following(path, total)?;
+    let mut archive = tar::Archive::new(file);
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("{} is not a tar archive: {e}", path.display()))?;
+    let mut files = BTreeMap::new();
+    for (count, entry) in entries.enumerate() {
+        if count >= 16 {
+            return Err(format!("{} has more entries than a bundle", path.display()));
+        }
+        let mut entry =
+            entry.map_err(|e| format!("{} is a damaged tar archive: {e}", path.display()))?;
+        let kind = entry.header().entry_type();
+        let name = entry
+            .path()
+            .map_err(|e| format!("{}: an entry name does not parse: {e}", path.display()))?
             .to_string_lossy()
+            .trim_start_matches("./")
+            .trim_end_matches('/')
             .to_string();
-        if kind.is_dir() {
-            collect_dir(root, &path, files)?;
-        } else if kind.is_file() {
-            let bytes = std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
-            files.insert(name, bytes);
-        } else {
+        if kind.is_dir() && name == CHECKPOINT_DIR {
+            continue;
+        }
+        if !kind.is_file() {
             return Err(format!("{name}: only regular files may be in a bundle"));
         }
+        let cap = cap_of(&name).ok_or_else(|| format!("{name} is not part of a bundle"))?;
+        let size = entry.header().size().map_err(|e| format!("{name}: {e}"))?;
+        if size > cap {
+            return Err(format!(
+                "{name} is {size} bytes, above the {cap}-byte limit"
+            ));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        (&mut entry)
+            .take(cap + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{name}: {e}"))?;
+        if files.insert(name.clone(), bytes).is_some() {
+            return Err(format!("{name} appears twice in the archive"));
+        }
     }
-    Ok(())
+    Ok(files)
+}
+
+/// Opens an operator-given file (a link is followed: the operator named it), without blocking,
+/// and requires a regular file no larger than `cap`.
+fn open_regular_following(path: &Path, cap: u64) -> Result<(std::fs::File, u64), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    if meta.len() > cap {
+        return Err(format!(
+            "{} is {} bytes, larger than any bundle ({cap})",
+            path.display(),
+            meta.len()
+        ));
+    }
+    Ok((file, meta.len()))
 }
 
 /// Verifies a bundle; errors name the offending file and say what is wrong.

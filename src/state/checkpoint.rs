@@ -335,14 +335,16 @@ pub fn publish(
         .map_err(|e| StateError::io(&manifest_path, e))?;
     fs.sync_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
     let final_dir = checkpoints.join(&name);
+    // A checkpoint of the same name may exist: a crashed run's leftover, or the live head when
+    // a restore lands on the head's own block. It is swapped out atomically, never removed
+    // before the new head is durable; garbage collection removes it after the flip.
     if std::fs::symlink_metadata(&final_dir).is_ok() {
-        // A leftover of a run that crashed before its head flip (the head never points at a
-        // checkpoint being re-published: an equal head makes the caller idle).
-        fs.remove_dir_all(&final_dir)
+        fs.exchange(&tmp, &final_dir)
+            .map_err(|e| StateError::io(&final_dir, e))?;
+    } else {
+        fs.rename(&tmp, &final_dir)
             .map_err(|e| StateError::io(&final_dir, e))?;
     }
-    fs.rename(&tmp, &final_dir)
-        .map_err(|e| StateError::io(&final_dir, e))?;
     fs.sync_dir(&checkpoints)
         .map_err(|e| StateError::io(&checkpoints, e))?;
     write_head(fs, state, &head)?;
@@ -413,6 +415,19 @@ pub fn collect_garbage(fs: &dyn Fs, state: &StateDir, head_name: &str, keep: usi
     }
     if fs.sync_dir(&checkpoints).is_err() {
         failed.push(checkpoints.display().to_string());
+    }
+    // Temporary head files of crashed runs (`head.json.tmp-<pid>`, or the older `head.json.tmp`):
+    // warden's own names in warden's own directory; unlinking never follows anything.
+    for entry in std::fs::read_dir(state.root())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if name.starts_with("head.json.tmp") && !is_dir && fs.remove_file(&entry.path()).is_err() {
+            failed.push(entry.path().display().to_string());
+        }
     }
     failed
 }

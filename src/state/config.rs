@@ -4,7 +4,9 @@
 use super::checkpoint::RECORD_CAP;
 use super::fs::{Fs, ReadError, read_regular, write_atomic};
 use super::{StateDir, StateError};
+use crate::canonical::Sha256Digest;
 use crate::jsonfmt;
+use crate::secret::SecretUrl;
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
@@ -57,13 +59,53 @@ pub struct Config {
     pub l1_confirmation: Confirmation,
     pub max_log_range: u64,
     pub long_range_error_codes: Vec<String>,
-    /// Pinned at init (without credentials); `--sequencer-url` overrides it per run.
+    /// Pinned at init: the full URL when nothing in it can be secret (no user info, query or
+    /// path), else only its origin, with `sequencer_url_sha256` pinning the full URL.
     pub sequencer_url: String,
+    /// SHA-256 of the full sequencer URL when only its origin is stored: each run must supply
+    /// a URL (`--sequencer-url`) that hashes to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequencer_url_sha256: Option<crate::canonical::Sha256Digest>,
     pub bootstrap: Bootstrap,
     pub created_at: String,
 }
 
+/// How a sequencer URL is pinned: (what `config.json` stores, the hash of the full URL when the
+/// stored text is only its origin). The one owner of the rule that `config.json` never holds a
+/// path token, a query or credentials.
+pub fn pin_sequencer_url(url: &SecretUrl) -> (String, Option<Sha256Digest>) {
+    if url.has_secret_parts() {
+        (url.redacted(), Some(sequencer_url_digest(url)))
+    } else {
+        (url.expose().trim_end_matches('/').to_string(), None)
+    }
+}
+
+fn sequencer_url_digest(url: &SecretUrl) -> Sha256Digest {
+    Sha256Digest::of(url.expose().trim_end_matches('/').as_bytes())
+}
+
 impl Config {
+    /// The sequencer URL for this run: the one given (which must match the pinned hash, when the
+    /// pin is only an origin), else the pinned full URL.
+    pub fn sequencer_url_for_run(&self, given: Option<SecretUrl>) -> Result<SecretUrl, String> {
+        match (given, self.sequencer_url_sha256) {
+            (Some(url), Some(pinned)) if sequencer_url_digest(&url) != pinned => Err(format!(
+                "the sequencer URL given ({url}) is not the one pinned at init (compared by \
+                 SHA-256, since its path, query or user info is not stored); pass the same URL \
+                 as at init"
+            )),
+            (Some(url), _) => Ok(url),
+            (None, Some(_)) => Err(format!(
+                "this state directory pins the sequencer URL {} by hash only (its path, query or \
+                 user info may hold a token, so it is not stored); pass it with --sequencer-url \
+                 or WARDEN_SEQUENCER_URL",
+                self.sequencer_url
+            )),
+            (None, None) => SecretUrl::parse("the pinned sequencer URL", &self.sequencer_url, true),
+        }
+    }
+
     /// The empty canonical machine this identity starts from.
     pub fn genesis_machine(&self) -> crate::canonical::Machine {
         crate::canonical::Machine::genesis(

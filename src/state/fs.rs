@@ -95,11 +95,14 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
 pub trait Fs: Send + Sync {
     /// Creates one directory with mode 0700.
     fn create_dir(&self, path: &Path) -> io::Result<()>;
-    /// Creates or truncates a file with mode 0600, writes all bytes and fsyncs it.
+    /// Creates a new file with mode 0600 (never over an existing entry, never through a
+    /// symlink), writes all bytes and fsyncs it.
     fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
     /// fsyncs a directory so the entries created or renamed in it are durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Swaps two entries atomically (`renameat2` with `RENAME_EXCHANGE`).
+    fn exchange(&self, a: &Path, b: &Path) -> io::Result<()>;
     fn remove_dir_all(&self, path: &Path) -> io::Result<()>;
     fn remove_file(&self, path: &Path) -> io::Result<()>;
 }
@@ -114,11 +117,10 @@ impl Fs for RealFs {
     }
 
     fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        // A planted symlink at the name is never followed.
+        // Exclusive: a planted file or symlink at the name is never written through.
         let mut file = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(path)?;
@@ -132,6 +134,30 @@ impl Fs for RealFs {
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         fs::rename(from, to)
+    }
+
+    fn exchange(&self, a: &Path, b: &Path) -> io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in a path"))
+        };
+        let (a, b) = (c(a)?, c(b)?);
+        // SAFETY: both are valid NUL-terminated paths; renameat2 reads them and nothing else.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 
     fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
@@ -231,6 +257,11 @@ impl Fs for FaultFs {
         RealFs.rename(from, to)
     }
 
+    fn exchange(&self, a: &Path, b: &Path) -> io::Result<()> {
+        self.before_op();
+        RealFs.exchange(a, b)
+    }
+
     fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
         self.before_op();
         RealFs.remove_dir_all(path)
@@ -242,18 +273,41 @@ impl Fs for FaultFs {
     }
 }
 
-/// Writes a file atomically: `<path>.tmp`, fsync, rename over `path`, fsync the directory.
+/// Temporary names `write_atomic` tries before giving up (a clash means a planted entry or a
+/// crashed run with the same pid).
+const TMP_ATTEMPTS: u32 = 16;
+
+/// The temporary name for `name` written by this process, attempt `n`.
+pub fn tmp_name(name: &str, n: u32) -> String {
+    match n {
+        0 => format!("{name}.tmp-{}", std::process::id()),
+        n => format!("{name}.tmp-{}-{n}", std::process::id()),
+    }
+}
+
+/// Writes a file atomically: a new temporary file beside it (exclusive create, no symlink
+/// followed), fsync, rename over `path`, fsync the directory. The rename replaces whatever
+/// entry `path` is (a planted symlink included) without following it.
 pub fn write_atomic(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
-    let mut tmp_name = path
+    let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
-        .to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = dir.join(tmp_name);
-    fs.write_file_synced(&tmp, bytes)?;
+        .to_string_lossy()
+        .to_string();
+    let mut attempt = 0;
+    let tmp = loop {
+        let candidate = dir.join(tmp_name(&name, attempt));
+        match fs.write_file_synced(&candidate, bytes) {
+            Ok(()) => break candidate,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TMP_ATTEMPTS => {
+                attempt += 1
+            }
+            Err(e) => return Err(e),
+        }
+    };
     fs.rename(&tmp, path)?;
     fs.sync_dir(dir)
 }

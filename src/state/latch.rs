@@ -222,14 +222,10 @@ pub fn archive(
 ) -> Result<PathBuf, StateError> {
     let incident = state.incident();
     let resolution_path = incident.join(RESOLUTION_FILE);
-    fs.write_file_synced(&resolution_path, &json_bytes(resolution)?)
-        .and_then(|_| fs.sync_dir(&incident))
+    write_atomic(fs, &resolution_path, &json_bytes(resolution)?)
         .map_err(|e| StateError::io(&resolution_path, e))?;
     let incidents = state.incidents();
-    if !incidents.is_dir() {
-        fs.create_dir(&incidents)
-            .map_err(|e| StateError::io(&incidents, e))?;
-    }
+    state.ensure_real_dir(fs, &incidents)?;
     let destination = fresh_path(
         &incidents,
         &format!("{stamp}-{}-{}", resolution.kind, resolution.block),
@@ -248,10 +244,7 @@ pub fn archive_unreadable(
     stamp: &str,
 ) -> Result<PathBuf, StateError> {
     let incidents = state.incidents();
-    if !incidents.is_dir() {
-        fs.create_dir(&incidents)
-            .map_err(|e| StateError::io(&incidents, e))?;
-    }
+    state.ensure_real_dir(fs, &incidents)?;
     let destination = fresh_path(&incidents, &format!("{stamp}-unreadable"));
     fs.rename(&state.incident(), &destination)
         .and_then(|_| fs.sync_dir(&incidents))

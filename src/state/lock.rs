@@ -29,7 +29,7 @@ impl StateLock {
             LockDomain::Watchdog => state.watchdog_lock(),
             LockDomain::Submitter => {
                 let dir = state.submitter();
-                if !dir.is_dir() {
+                if std::fs::symlink_metadata(&dir).is_err() {
                     DirBuilder::new()
                         .mode(0o700)
                         .create(&dir)
@@ -42,6 +42,7 @@ impl StateLock {
                         })
                         .map_err(|e| StateError::io(&dir, e))?;
                 }
+                state.require_real_dir(&dir)?;
                 state.submitter_lock()
             }
         };
@@ -65,15 +66,26 @@ impl StateLock {
     }
 }
 
+/// Opens (or creates) a lock file without following a symlink and without blocking (a FIFO
+/// planted as `LOCK` cannot hang a run), and requires a regular file.
 fn open_lock_file(path: &Path) -> Result<File, StateError> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
-        .map_err(|e| StateError::io(path, e))
+        .map_err(|e| StateError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| StateError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(StateError::Unsupported(format!(
+            "{} is not a regular file; remove it (warden recreates its lock file)",
+            path.display()
+        )));
+    }
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -85,6 +85,27 @@ impl StateDir {
         self.submitter().join("last_submit.json")
     }
 
+    /// `dir` (inside the state directory) must be a real directory, not a symlink to elsewhere.
+    pub fn require_real_dir(&self, dir: &Path) -> Result<(), StateError> {
+        match std::fs::symlink_metadata(dir) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(StateError::Unsupported(format!(
+                "{} is not a directory (a symlink or a file); warden keeps its own files only in \
+                 real directories: move it away",
+                dir.display()
+            ))),
+            Err(e) => Err(StateError::io(dir, e)),
+        }
+    }
+
+    /// Creates `dir` (0700) unless it exists; it must then be a real directory.
+    pub fn ensure_real_dir(&self, fs: &dyn fs::Fs, dir: &Path) -> Result<(), StateError> {
+        if std::fs::symlink_metadata(dir).is_err() {
+            fs.create_dir(dir).map_err(|e| StateError::io(dir, e))?;
+        }
+        self.require_real_dir(dir)
+    }
+
     /// Fails with an operator error unless the directory exists and is a directory.
     pub fn require_exists(&self) -> Result<(), StateError> {
         match std::fs::metadata(&self.root) {

@@ -8,8 +8,18 @@ use alloy::eips::eip2718::Encodable2718;
 use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
-use std::os::unix::fs::PermissionsExt;
+use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+
+/// An I/O error in words, without the path (the OS error's own text never includes it).
+fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => error.to_string(),
+    }
+}
 
 pub const KEY_ENV: &str = "WARDEN_SUBMITTER_KEY";
 
@@ -58,24 +68,48 @@ impl SubmitterKey {
         }
     }
 
+    /// Reads the key file: it may be a symlink (Kubernetes secrets are), but must end at a
+    /// regular file of at most 1 KiB with mode 0600 or stricter. No message names the path:
+    /// the "path" may be the key itself, pasted into the wrong place.
     fn from_file(path: &Path) -> Result<Self, Stop> {
-        let shown = path.display();
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Stop::operator(format!(
-                "cannot read the key file {shown}: {e}; check the path"
-            ))
-        })?;
+        const SOURCE: &str = "the key file (--key-file / WARDEN_SUBMITTER_KEY_FILE)";
+        const KEY_FILE_CAP: u64 = 1024;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .map_err(|e| {
+                Stop::operator(format!(
+                    "cannot open {SOURCE}: {}; check the path it names",
+                    describe_io(&e)
+                ))
+            })?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Stop::operator(format!("cannot inspect {SOURCE}: {}", describe_io(&e))))?;
+        if !meta.is_file() {
+            return Err(Stop::operator(format!(
+                "{SOURCE} is not a regular file; point it at the file holding the key"
+            )));
+        }
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(Stop::operator(format!(
-                "the key file {shown} has mode {mode:04o}, readable by others; run `chmod 600 \
-                 {shown}` (and rotate the key if others could read it)"
+                "{SOURCE} has mode {mode:04o}, readable by others; `chmod 600` it (and rotate the \
+                 key if others could read it)"
             )));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Stop::operator(format!("cannot read the key file {shown}: {}", e.kind()))
-        })?;
-        Self::parse(&text, &format!("the key file {shown}"))
+        if meta.len() > KEY_FILE_CAP {
+            return Err(Stop::operator(format!(
+                "{SOURCE} is {} bytes; a key file holds 64 hex digits (at most {KEY_FILE_CAP} bytes)",
+                meta.len()
+            )));
+        }
+        let mut text = String::new();
+        file.take(KEY_FILE_CAP)
+            .read_to_string(&mut text)
+            .map_err(|e| Stop::operator(format!("cannot read {SOURCE}: {}", describe_io(&e))))?;
+        Self::parse(&text, SOURCE)
     }
 
     /// Parses 32 bytes of hex (with or without `0x`); `source` names where it came from.

@@ -5,6 +5,7 @@
 
 use crate::canonical::batch::{Batch, decode_batch};
 use crate::outcome::Stop;
+use crate::state::fs::{ReadError, read_regular};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -71,44 +72,47 @@ pub fn list(dir: &Path) -> Result<BTreeMap<u64, PathBuf>, Stop> {
     Ok(found)
 }
 
-/// Reads and checks one outbox file: it decodes, its nonce matches its name, it fits in one input.
+/// Reads and checks one outbox file: a regular file (never a link followed, never a FIFO
+/// waited on) no larger than one input, that decodes, whose nonce matches its name. Messages
+/// name the file, field paths, positions and sizes, never a value read from it.
 pub fn load(nonce: u64, path: &Path) -> Result<OutboxBatch, Stop> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Stop::operator(format!("cannot read outbox file {}: {e}", path.display())))?;
+    let bytes = read_regular(path, MAX_PAYLOAD as u64).map_err(|e| match e {
+        ReadError::TooLarge { size, .. } => Stop::operator(format!(
+            "outbox file {} is {size} bytes, above the InputBox limit of {MAX_PAYLOAD}; it can \
+             never be posted: the sequencer must split it",
+            path.display()
+        )),
+        other => Stop::operator(format!(
+            "outbox file {} {other}; the sequencer writes batches as regular files (write, then \
+             rename)",
+            path.display()
+        )),
+    })?;
     let batch = decode_batch(&bytes).map_err(|e| {
         Stop::operator(format!(
-            "outbox file {} does not decode as a batch ({e}); the sequencer must rewrite it \
+            "outbox file {} does not decode as a batch ({}); the sequencer must rewrite it \
              (`warden inspect batch` shows the details)",
-            path.display()
+            path.display(),
+            e.redacted()
         ))
     })?;
     if batch.nonce != nonce {
         return Err(Stop::operator(format!(
-            "outbox file {} holds batch nonce {} but its name says {nonce}; the sequencer must \
-             rewrite it",
-            path.display(),
-            batch.nonce
+            "outbox file {} holds another batch nonce than its name says ({nonce}); the \
+             sequencer must rewrite it",
+            path.display()
         )));
     }
-    if bytes.len() > MAX_PAYLOAD {
-        return Err(Stop::operator(format!(
-            "outbox file {} is {} bytes, above the InputBox limit of {MAX_PAYLOAD}; it can never \
-             be posted: the sequencer must split it",
-            path.display(),
-            bytes.len()
-        )));
-    }
-    if let Some(window) = batch
+    if let Some(frame) = batch
         .frames
         .windows(2)
-        .find(|w| w[1].safe_block < w[0].safe_block)
+        .position(|w| w[1].safe_block < w[0].safe_block)
     {
         return Err(Stop::operator(format!(
-            "outbox file {} has frames with decreasing safe_block ({} then {}); L1 would reject \
-             it, so the sequencer must reseal it",
+            "outbox file {} has frames with decreasing safe_block (frame {} below frame {frame}); \
+             L1 would reject it, so the sequencer must reseal it",
             path.display(),
-            window[0].safe_block,
-            window[1].safe_block
+            frame + 1
         )));
     }
     Ok(OutboxBatch {
@@ -165,7 +169,7 @@ mod tests {
         let name = "00000000000000000004.ssz";
         write(dir.path(), name, &batch(5, &[]));
         let err = load(4, &dir.path().join(name)).unwrap_err();
-        assert!(err.message().contains(name) && err.message().contains("nonce 5"));
+        assert!(err.message().contains(name) && err.message().contains("another batch nonce"));
 
         std::fs::write(dir.path().join(name), b"\x01\x02").unwrap();
         let err = load(4, &dir.path().join(name)).unwrap_err();

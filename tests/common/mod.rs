@@ -92,6 +92,7 @@ pub mod state {
             max_log_range: 2000,
             long_range_error_codes: vec!["-32005".into()],
             sequencer_url: "http://127.0.0.1:1".into(),
+            sequencer_url_sha256: None,
             bootstrap: Bootstrap {
                 kind: "genesis".into(),
                 block: 0,

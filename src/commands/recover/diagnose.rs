@@ -210,7 +210,7 @@ fn probe(
                     }),
                     _ => {}
                 }
-                if watermark.is_some_and(|w| w + 1 > nonces.pending) {
+                if watermark.is_some_and(|w| w.saturating_add(1) > nonces.pending) {
                     submitter["note"] = json!(
                         "the watermark is above the pending nonce: a broadcast may have been \
                          interrupted; `warden submit` re-sends, `recover flush` fills the gap"
@@ -225,7 +225,7 @@ fn probe(
         }),
     };
     let sequencer_report = match global
-        .sequencer_endpoint(Some(&config.sequencer_url))
+        .sequencer_endpoint(config)
         .and_then(|url| SequencerClient::new(url).map_err(Stop::from))
     {
         Err(e) => json!({"reachable": false, "error": e.to_string()}),

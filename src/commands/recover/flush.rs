@@ -6,7 +6,9 @@
 
 use super::print_plan;
 use crate::cli::GlobalArgs;
-use crate::commands::{Ended, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal};
+use crate::commands::{
+    Ended, FLUSH_DEADLINE_MARGIN, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal,
+};
 use crate::events::Events;
 use crate::l1::L1Client;
 use crate::outcome::{Done, Outcome, Stop};
@@ -25,6 +27,8 @@ use std::time::{Duration, Instant};
 
 /// A plain transfer's gas.
 const TRANSFER_GAS: u64 = 21_000;
+/// The most wallet nonces one flush replaces (far above any outbox warden posts from).
+const MAX_FLUSH: u64 = 4096;
 const POLL: Duration = Duration::from_millis(500);
 
 pub struct FlushArgs {
@@ -35,6 +39,7 @@ pub struct FlushArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Done, Stop> {
+    let started = Instant::now();
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Submitter)?;
     let config = load_config(&state)?;
@@ -47,16 +52,21 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     // stopping is safe and re-running re-prices only what is still pending.
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     let work = flush(&state, &config, &key, &l1, watermark, args, events);
+    let deadline = global.deadline(
+        started,
+        Some(Duration::from_secs(args.timeout) + FLUSH_DEADLINE_MARGIN),
+    );
     match rt.block_on(until_signal(
         work,
         &interrupted,
         SUBMIT_SIGNAL_GRACE,
+        deadline,
         events,
     )) {
         Ended::Finished(outcome) => outcome,
-        Ended::Interrupted { signal, .. } => Err(Stop::waiting(format!(
-            "interrupted by {signal}; what was sent is journalled: re-run `warden recover \
-             flush --yes` to continue"
+        Ended::Interrupted { cause, .. } => Err(Stop::waiting(format!(
+            "{}; what was sent is journalled: re-run `warden recover flush --yes` to continue",
+            cause.describe()
         ))),
     }
 }
@@ -77,7 +87,20 @@ async fn flush(
         .await?;
     // Without a pending view, pending counts as latest: the watermark still names every nonce
     // warden may have broadcast.
-    let end = nonces.pending.max(watermark.map_or(0, |w| w + 1));
+    let end = nonces
+        .pending
+        .max(watermark.map_or(0, |w| w.saturating_add(1)));
+    // A watermark or a pending count far above what warden ever sends is corrupt or a lie:
+    // never plan millions of replacements from it.
+    if end.saturating_sub(nonces.latest) > MAX_FLUSH {
+        return Err(Stop::operator(format!(
+            "{} wallet nonces would need replacing ({}..{end}: the pending count or \
+             submitter/watermark.json is implausible); inspect the watermark and the endpoint, \
+             then re-run",
+            end - nonces.latest,
+            nonces.latest
+        )));
+    }
     let to_replace: Vec<u64> = (nonces.latest..end).collect();
     let cap = gwei_to_wei(args.max_fee_gwei);
     let estimate = l1.fee_estimate().await?;

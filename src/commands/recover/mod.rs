@@ -190,9 +190,7 @@ fn ensure_archive_dir(
 ) -> Result<(), StateError> {
     let archive = state.archive();
     for dir in [archive.as_path(), archive_dir] {
-        if !dir.is_dir() {
-            fs.create_dir(dir).map_err(|e| StateError::io(dir, e))?;
-        }
+        state.ensure_real_dir(fs, dir)?;
     }
     fs.sync_dir(&archive)
         .and_then(|_| fs.sync_dir(state.root()))

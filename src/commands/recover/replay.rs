@@ -13,7 +13,7 @@ use crate::canonical::{Machine, Sha256Digest};
 use crate::cli::GlobalArgs;
 use crate::commands::bootstrap::{bundle_for, count_disagreement};
 use crate::commands::fold::fold;
-use crate::commands::{connect_l1, runtime};
+use crate::commands::{connect_l1, runtime, within};
 use crate::events::Events;
 use crate::l1::BlockRef;
 use crate::l1::inputs::{Base, InputSpec, Span};
@@ -42,6 +42,7 @@ pub fn run(
     out: &Path,
     events: &Events,
 ) -> Result<Done, Stop> {
+    let started = std::time::Instant::now();
     let state = global.require_state_dir()?;
     let config = load_config(&state)?;
     if to_block <= from_block {
@@ -58,7 +59,8 @@ pub fn run(
     let start = starting_point(&state, &config, from_block, from)?;
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let rt = runtime()?;
-    let (machine, replayed) = rt.block_on(async {
+    let deadline = global.deadline(started, None);
+    let (machine, replayed) = rt.block_on(within(deadline, async {
         let base = Base {
             block: from_block,
             hash: start.hash,
@@ -90,7 +92,7 @@ pub fn run(
             )
         })?;
         Ok::<_, Stop>((folded.machine, folded.replayed))
-    })?;
+    }))?;
     let stop = machine.stopped().cloned();
     let mut result = machine.before_stop();
     if stop.is_none() {

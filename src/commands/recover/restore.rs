@@ -6,7 +6,7 @@
 use super::print_plan;
 use crate::cli::GlobalArgs;
 use crate::commands::bootstrap::{bootstrap_on_l1, bundle_for};
-use crate::commands::{connect_l1, runtime};
+use crate::commands::{connect_l1, runtime, within};
 use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::checkpoint::{CheckpointMeta, list_checkpoints, load_head, publish};
@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Result<Done, Stop> {
+    let started = std::time::Instant::now();
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let config = load_config(&state)?;
@@ -29,16 +30,37 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
     // The bundle's block must still be canonical with its hash and hold exactly its inputs.
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let rt = runtime()?;
-    let block = rt.block_on(bootstrap_on_l1(
-        &l1,
-        &config,
-        checkpoint.block,
-        Some(checkpoint.block_hash),
-        checkpoint.input_count,
-        "the bundle must come from this application's history",
+    let block = rt.block_on(within(
+        global.deadline(started, None),
+        bootstrap_on_l1(
+            &l1,
+            &config,
+            checkpoint.block,
+            Some(checkpoint.block_hash),
+            checkpoint.input_count,
+            "the bundle must come from this application's history",
+        ),
     ))?;
 
     let current = load_head(&state).ok().map(|h| h.head);
+    if let Some(head) = &current
+        && head.block == checkpoint.block
+        && head.input_count == checkpoint.input_count
+        && head.state_sha256 == checkpoint.state_sha256
+    {
+        print_plan(&json!({
+            "action": "none",
+            "head": head,
+            "next": "the bundle is the head already; `warden tick` continues from it",
+        }))?;
+        return Ok(Done::new(
+            Outcome::Done,
+            format!(
+                "the bundle's block {} is already the head with the same state; nothing to restore",
+                checkpoint.block
+            ),
+        ));
+    }
     let archive_dir = fresh_path(&state.archive(), &compact_stamp(SystemTime::now()));
     let latched = !latch::read(&state).is_clear();
     print_plan(&json!({
@@ -113,9 +135,7 @@ fn archive_current(fs: &dyn Fs, state: &StateDir, archive_dir: &Path) -> Result<
         archive_dir,
         archived_checkpoints.as_path(),
     ] {
-        if !dir.is_dir() {
-            fs.create_dir(dir).map_err(|e| StateError::io(dir, e))?;
-        }
+        state.ensure_real_dir(fs, dir)?;
     }
     if let Ok(bytes) = read_regular(&state.head(), crate::state::checkpoint::RECORD_CAP) {
         let path = archive_dir.join("head.json");

@@ -6,7 +6,7 @@ use crate::cli::SubmitArgs;
 use crate::events::Events;
 use crate::l1::wallet::{FeeEstimate, WalletNonces};
 use crate::l1::{At, L1Client};
-use crate::outcome::{Done, Outcome, Stop};
+use crate::outcome::{Deadline, Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::config::Config;
 use crate::state::fs::RealFs;
@@ -29,6 +29,8 @@ sol! {
 
 /// Confirmation polling interval.
 const POLL: Duration = Duration::from_millis(500);
+/// The confirmation wait ends this long before the run's deadline.
+const WAIT_MARGIN: Duration = Duration::from_secs(5);
 /// Head-room over `eth_estimateGas` (the input count grows between estimate and inclusion).
 const GAS_MARGIN_PERCENT: u64 = 25;
 
@@ -46,6 +48,7 @@ pub struct Sender<'a> {
     pub l1: &'a L1Client,
     pub events: &'a Events,
     pub interrupted: &'a AtomicBool,
+    pub deadline: Option<Deadline>,
 }
 
 impl Sender<'_> {
@@ -66,6 +69,14 @@ impl Sender<'_> {
                     "message": "transactions wait until the base fee drops below --max-fee-gwei",
                 }),
             );
+        }
+        // The RPC's nonce is data, not truth: one near u64::MAX cannot be real (EIP-2681).
+        if wallet.latest.checked_add(selected.len() as u64).is_none() {
+            return Err(Stop::transient(format!(
+                "the L1 RPC reports wallet nonce {} for the submitter, which no account can \
+                 reach; the next run retries (try another --l1-rpc-url if this persists)",
+                wallet.latest
+            )));
         }
         let attempts = read_attempts(self.state)?;
         let now = SystemTime::now();
@@ -242,13 +253,17 @@ impl Sender<'_> {
     /// Waits until every wallet nonce below `target` is `--confirmations` deep, bounded by
     /// `--timeout` and by a signal; returns the count of confirmed nonces reached.
     async fn wait_for_confirmations(&self, from: u64, target: u64) -> Result<u64, Stop> {
-        let deadline = Instant::now() + Duration::from_secs(self.args.timeout);
+        // `--timeout`, and never past the run's deadline (with room to write the records).
+        let mut deadline = Instant::now() + Duration::from_secs(self.args.timeout);
+        if let Some(run) = self.deadline {
+            deadline = deadline.min(run.at.checked_sub(WAIT_MARGIN).unwrap_or(run.at));
+        }
         let depth = self.args.confirmations.max(1);
         let mut confirmed = from;
         loop {
             let latest = self.l1.latest_head().await?.number;
-            if latest + 1 >= depth {
-                let deep = latest + 1 - depth;
+            if latest.saturating_add(1) >= depth {
+                let deep = latest.saturating_add(1) - depth;
                 confirmed = self
                     .l1
                     .transaction_count(self.config.batch_submitter, At::Number(deep))
