@@ -151,6 +151,23 @@ impl Serialize for SecretUrl {
     }
 }
 
+/// An operator-given path as messages may show it: as given, unless it looks like a secret
+/// pasted into the wrong flag (a run of 64 hex digits, or a URL), which is never echoed.
+pub fn shown_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for c in text.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    if longest >= 40 || text.contains("://") {
+        "<the path given (not shown: it looks like a key or a URL)>".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 /// A private key as given (hex); never shown in any form.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey(String);
@@ -274,6 +291,19 @@ mod tests {
         }
         let url = parse("https://127.0.0.1:1/v3/APIKEYAPIKEY").unwrap();
         assert_eq!(url.redacted(), "https://127.0.0.1:1");
+    }
+
+    #[test]
+    fn paths_that_look_like_secrets_are_not_shown() {
+        use std::path::Path;
+        assert_eq!(
+            shown_path(Path::new("/var/lib/warden/app")),
+            "/var/lib/warden/app"
+        );
+        for secret in [&KEY[2..], KEY, URL] {
+            assert!(!shown_path(Path::new(secret)).contains("59c6995e"));
+            assert!(!shown_path(Path::new(secret)).contains("APIKEY"));
+        }
     }
 
     #[test]

@@ -91,8 +91,9 @@ fn a_dead_machine_is_a_verdict_only_on_a_verified_view_and_replay_reports_the_st
         prom.contains("kind=\"canonical_machine_dead\"} 1"),
         "the latching run's metrics carry the verdict:\n{prom}"
     );
-    // The evidence is the state before the fatal input.
-    let (pre_fatal, _) = w.canonical_at(target);
+    // The evidence is the state before the fatal input: the fold of every input before it
+    // (the fatal batch is alone in its block), computed without any stop or rollback.
+    let (pre_fatal, _) = w.canonical_at(fatal_block - 1);
     let incident = w.state_dir.path().join("incident");
     assert_eq!(
         std::fs::read(incident.join("canonical_state.bin")).unwrap(),
@@ -144,7 +145,7 @@ fn a_dead_machine_is_a_verdict_only_on_a_verified_view_and_replay_reports_the_st
 #[test]
 fn replay_from_genesis_across_a_stop_matches_the_replay_from_the_head() {
     let (mut w, _) = World::agreed();
-    let (fatal, _, target) = fatal_history(&mut w);
+    let (fatal, fatal_block, target) = fatal_history(&mut w);
     let config: Value =
         serde_json::from_slice(&std::fs::read(w.state_dir.path().join("config.json")).unwrap())
             .unwrap();
@@ -168,6 +169,11 @@ fn replay_from_genesis_across_a_stop_matches_the_replay_from_the_head() {
     assert_eq!(json["stop"]["input_index"], fatal);
     assert_eq!(
         std::fs::read(dir.join("state.ssz")).unwrap(),
-        w.canonical_at(target).0
+        w.canonical_at(fatal_block).0,
+        "the state at the fatal block is the state before the fatal input"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("state.ssz")).unwrap(),
+        w.canonical_at(fatal_block - 1).0
     );
 }

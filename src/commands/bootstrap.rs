@@ -18,13 +18,19 @@ pub(crate) fn bundle_for(path: &Path, config: &Config) -> Result<VerifiedBundle,
             path.display()
         ))
     })?;
-    if let Some((field, have, want)) = bundle.meta.identity.difference(&config.identity()) {
-        return Err(Stop::operator(format!(
-            "the bundle's {field} is {have} but this state directory pins {want}; use a bundle \
-             of this application (nothing changed)"
-        )));
-    }
+    require_identity(&bundle, config)?;
     Ok(bundle)
+}
+
+/// The bundle belongs to `config`'s identity.
+pub(crate) fn require_identity(bundle: &VerifiedBundle, config: &Config) -> Result<(), Stop> {
+    match bundle.meta.identity.difference(&config.identity()) {
+        None => Ok(()),
+        Some((field, have, want)) => Err(Stop::operator(format!(
+            "the bundle belongs to another identity: its {field} is {have}, not {want}; use a \
+             bundle of this application (nothing changed)"
+        ))),
+    }
 }
 
 /// `block` exists on L1 (with `expected_hash`, when the caller has one, e.g. a bundle's) and L1
@@ -38,6 +44,16 @@ pub(crate) async fn bootstrap_on_l1(
     input_count: u64,
     advice: &str,
 ) -> Result<BlockRef, Stop> {
+    // A starting point must be confirmed: a hash pinned above the confirmed head could be
+    // reorged out, and the next tick would find no retained checkpoint to fall back to.
+    let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
+    if block > confirmed.number {
+        return Err(Stop::transient(format!(
+            "block {block} is above the L1 {} head {}; re-run once it is confirmed",
+            config.l1_confirmation.as_str(),
+            confirmed.number
+        )));
+    }
     let hash = l1.block_hash(block).await?.ok_or_else(|| {
         Stop::transient(format!(
             "the L1 node has no block {block} yet; re-run when it does"
@@ -55,7 +71,6 @@ pub(crate) async fn bootstrap_on_l1(
         number: block,
         hash,
     };
-    let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
     inputs::prove_count(l1, &InputSpec::of(config), start, input_count, confirmed)
         .await
         .map_err(|e| count_disagreement(e, block, input_count, advice))?;

@@ -3,7 +3,7 @@
 //! identity; refuses a different one, naming the field. Step by step as operator-contract §5
 //! init describes it.
 
-use super::bootstrap::bootstrap_on_l1;
+use super::bootstrap::{bootstrap_on_l1, require_identity};
 use super::{connect_l1, runtime, within};
 use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
@@ -182,19 +182,15 @@ async fn verify_on_l1(
             (machine, None)
         }
         Some(bundle) => {
-            if let Some((field, have, want)) = bundle.meta.identity.difference(&config.identity()) {
-                return Err(Stop::operator(format!(
-                    "the bundle belongs to another identity: its {field} is {have}, this init \
-                     asks for {want}; use a bundle of this application"
-                )));
-            }
+            require_identity(bundle, &config)?;
             let hash = bundle.meta.checkpoint.block_hash;
             (bundle.machine.clone(), Some(hash))
         }
     };
     let advice = match bundle {
         None => {
-            "a genesis bootstrap needs a block before the application's first input (omit              --bootstrap-block to use its deployment block)"
+            "a genesis bootstrap needs a block before the application's first input (omit \
+             --bootstrap-block to use its deployment block)"
         }
         Some(_) => "the bundle must come from this application's history",
     };

@@ -51,12 +51,13 @@ fn submit(
 ) -> Result<Done, Stop> {
     let config = load_config(state)?;
     observed.config = Some(config.clone());
-    observed.details.outbox = args.outbox.display().to_string();
     // 1. Everything that can be checked without the network is checked first: the key is the
     //    pinned submitter's, and the outbox is readable.
     let key = SubmitterKey::load(args.key_file.as_deref())?;
     key.ensure_pinned(config.batch_submitter)?;
     outbox::list(&args.outbox)?;
+    // Recorded for the sequencer's pruning only once it names a readable outbox.
+    observed.details.outbox = args.outbox.display().to_string();
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let rt = runtime()?;
     let interrupted = AtomicBool::new(false);

@@ -94,10 +94,14 @@ fn tick(
             finished: Some(outcome),
             ..
         } => outcome,
-        Ended::Interrupted { cause, .. } => Err(Stop::transient(format!(
-            "{}: nothing was committed after the last head flip; the next run resumes from it",
-            cause.describe()
-        ))),
+        // Once a verdict is latched, a signal or the deadline (during the evidence download)
+        // still ends the run with that verdict.
+        Ended::Interrupted { cause, .. } => Err(observed.latched.take().unwrap_or_else(|| {
+            Stop::transient(format!(
+                "{}: nothing was committed after the last head flip; the next run resumes from it",
+                cause.describe()
+            ))
+        })),
     }
 }
 

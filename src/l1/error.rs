@@ -40,8 +40,12 @@ pub enum L1ErrorKind {
         cause: TransportCause,
         detail: String,
     },
-    /// An HTTP status other than 200 (rate limits, gateways): retried and failed over.
-    Http { status: u16 },
+    /// An HTTP status other than 200 (rate limits, gateways): retried and failed over. A
+    /// JSON-RPC error in the body is kept (code, message).
+    Http {
+        status: u16,
+        rpc: Option<(i64, String)>,
+    },
     /// The node answered with a JSON-RPC error (another endpoint would say the same).
     Rpc { code: i64, message: String },
     /// The answer was larger than `--max-response-bytes`.
@@ -69,6 +73,19 @@ impl L1Error {
         )
     }
 
+    /// The JSON-RPC error code and message, from a plain error answer or an HTTP failure's body.
+    pub fn rpc(&self) -> Option<(i64, &str)> {
+        match &self.kind {
+            L1ErrorKind::Rpc { code, message }
+            | L1ErrorKind::Http {
+                rpc: Some((code, message)),
+                ..
+            } => Some((*code, message)),
+            _ => None,
+        }
+    }
+
+    /// A plain JSON-RPC error answer (HTTP 200): the node understood and refused.
     pub fn rpc_code(&self) -> Option<i64> {
         match &self.kind {
             L1ErrorKind::Rpc { code, .. } => Some(*code),
@@ -79,7 +96,9 @@ impl L1Error {
     pub fn class(&self) -> ErrorClass {
         match self.kind {
             L1ErrorKind::WrongChain { .. } | L1ErrorKind::TooLarge { .. } => ErrorClass::Operator,
-            L1ErrorKind::Http { status: 401 | 403 } => ErrorClass::Operator,
+            L1ErrorKind::Http {
+                status: 401 | 403, ..
+            } => ErrorClass::Operator,
             _ => ErrorClass::Transient,
         }
     }
@@ -94,9 +113,9 @@ impl L1Error {
             L1ErrorKind::TooLarge { .. } => {
                 "raise --max-response-bytes if the endpoint is trusted, or use another endpoint"
             }
-            L1ErrorKind::Http { status: 401 | 403 } => {
-                "the endpoint refused the credentials: check the URL's API key"
-            }
+            L1ErrorKind::Http {
+                status: 401 | 403, ..
+            } => "the endpoint refused the credentials: check the URL's API key",
             _ => {
                 "the next run retries (check the endpoint, or add another --l1-rpc-url, if this \
                  persists)"
@@ -112,7 +131,11 @@ impl fmt::Display for L1ErrorKind {
                 f.write_str(cause.as_str())
             }
             L1ErrorKind::Transport { cause, detail } => write!(f, "{} ({detail})", cause.as_str()),
-            L1ErrorKind::Http { status } => write!(f, "HTTP status {status}"),
+            L1ErrorKind::Http { status, rpc: None } => write!(f, "HTTP status {status}"),
+            L1ErrorKind::Http {
+                status,
+                rpc: Some((code, message)),
+            } => write!(f, "HTTP status {status}, error {code}: {message}"),
             L1ErrorKind::Rpc { code, message } => write!(f, "error {code}: {message}"),
             L1ErrorKind::TooLarge { cap } => {
                 write!(f, "the answer is larger than the {cap}-byte cap")

@@ -170,6 +170,8 @@ pub async fn stream<E>(
     span: Span,
     mut sink: impl FnMut(u64, Vec<Input>) -> Result<Flow, E>,
 ) -> Result<Verified, StreamError<E>> {
+    // Every request of one proof goes to one node.
+    let l1 = &l1.single();
     let (target, witness) = (span.target, span.witness);
     if base.block > target.number || target.number > witness.number {
         return Err(StreamError::Inconsistent(format!(

@@ -159,6 +159,30 @@ impl L1Client {
             .map(|i| (i, &self.endpoints[i]))
     }
 
+    /// A client on the one endpoint that answered last (no failover): a multi-request proof —
+    /// logs, witness, hash re-checks — must come from one node's view, never a mix of two
+    /// nodes on different branches. A failure ends the proof; the next run starts over.
+    pub fn single(&self) -> L1Client {
+        let n = self.endpoints.len();
+        let index = self
+            .preferred
+            .load(Ordering::Relaxed)
+            .min(n.saturating_sub(1));
+        let endpoint = &self.endpoints[index];
+        let pinned = OnceLock::new();
+        if let Some(chain) = self.pinned.get() {
+            let _ = pinned.set(*chain);
+        }
+        L1Client {
+            endpoints: vec![Endpoint {
+                rpc: endpoint.rpc.clone(),
+                chain: endpoint.chain.clone(),
+            }],
+            pinned,
+            preferred: AtomicUsize::new(0),
+        }
+    }
+
     /// The endpoints, redacted, in failover order.
     pub fn endpoints(&self) -> Vec<String> {
         self.endpoints
@@ -210,9 +234,14 @@ impl L1Client {
         let mut last = None;
         for (index, endpoint) in self.in_order() {
             for attempt in 0..ATTEMPTS {
-                let outcome = if endpoint.chain.initialized() {
-                    self.checked_chain(endpoint).await?;
-                    endpoint.rpc.call(method, params.clone()).await
+                // A broadcast never reaches an endpoint whose chain is not yet known to be the
+                // pinned one; reads overlap the check with the call.
+                let outcome = if endpoint.chain.initialized() || method.starts_with("eth_send") {
+                    match self.checked_chain(endpoint).await {
+                        Ok(_) => endpoint.rpc.call(method, params.clone()).await,
+                        Err(e) if e.is_transport() => Err(e.kind),
+                        Err(e) => return Err(e),
+                    }
                 } else {
                     let (chain, answer) = tokio::join!(
                         self.checked_chain(endpoint),

@@ -24,6 +24,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))
 }
 
+#[derive(Clone)]
 pub struct RpcEndpoint {
     pub url: SecretUrl,
     http: reqwest::Client,
@@ -92,14 +93,18 @@ impl RpcEndpoint {
             bytes.extend_from_slice(&chunk);
         }
         if status != 200 {
-            // A JSON-RPC error may come with a 4xx/5xx status; keep its code when it does.
-            if let Ok(Response::<serde::de::IgnoredAny> {
-                error: Some(error), ..
-            }) = serde_json::from_slice(&bytes)
-            {
-                return Err(self.rpc_error(error));
-            }
-            return Err(L1ErrorKind::Http { status });
+            // An HTTP failure (rate limit, gateway) is retried and failed over like a transport
+            // error; a JSON-RPC error it carries is kept for range detection.
+            let rpc = match serde_json::from_slice(&bytes) {
+                Ok(Response::<serde::de::IgnoredAny> {
+                    error: Some(error), ..
+                }) => match self.rpc_error(error) {
+                    L1ErrorKind::Rpc { code, message } => Some((code, message)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            return Err(L1ErrorKind::Http { status, rpc });
         }
         let answer: Response<R> = serde_json::from_slice(&bytes).map_err(|e| {
             L1ErrorKind::Malformed(format!(

@@ -135,9 +135,22 @@ impl L1Client {
         confirmed: At,
     ) -> Result<WalletNonces, L1Error> {
         let latest_count = self.transaction_count(account, At::Number(latest)).await?;
-        let (pending, pending_view) = match self.transaction_count(account, At::Pending).await {
-            Ok(count) => (count.max(latest_count), true),
+        let pending: Result<Option<U64>, L1Error> = self
+            .request(
+                "eth_getTransactionCount",
+                json!([account, At::Pending.param()]),
+            )
+            .await;
+        // A provider without a mempool view refuses `pending` (an RPC error, an HTTP client
+        // error) or answers null: nothing is counted as in flight.
+        let (pending, pending_view) = match pending {
+            Ok(Some(count)) => (count.to::<u64>().max(latest_count), true),
+            Ok(None) => (latest_count, false),
             Err(e) if e.rpc_code().is_some() => (latest_count, false),
+            Err(L1Error {
+                kind: L1ErrorKind::Http { status, .. },
+                ..
+            }) if (400..500).contains(&status) && status != 429 => (latest_count, false),
             Err(e) => return Err(e),
         };
         let confirmed = self.transaction_count(account, confirmed).await?;

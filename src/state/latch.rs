@@ -19,7 +19,6 @@ pub const RESOLUTION_FILE: &str = "resolution.json";
 
 /// Where and why the canonical machine stopped, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StopRecord {
     pub input_index: u64,
     pub block: u64,
@@ -36,9 +35,9 @@ impl From<&crate::canonical::MachineStop> for StopRecord {
     }
 }
 
-/// `incident/divergence.json`: the fields of the `divergence` event.
+/// `incident/divergence.json`: the fields of the `divergence` event. Fields an operator adds
+/// (a note) are tolerated: a valid latch stays a latch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Divergence {
     pub version: u32,
     pub kind: VerdictKind,

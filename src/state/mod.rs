@@ -112,11 +112,12 @@ impl StateDir {
             Ok(m) if m.is_dir() => Ok(()),
             Ok(_) => Err(StateError::Missing(format!(
                 "{} is not a directory",
-                self.root.display()
+                crate::secret::shown_path(&self.root)
             ))),
             Err(e) => Err(StateError::Missing(format!(
-                "{} cannot be read: {e}",
-                self.root.display()
+                "{} cannot be read: {}",
+                crate::secret::shown_path(&self.root),
+                e.kind()
             ))),
         }
     }

@@ -10,7 +10,7 @@
 use super::records::{FrontierCursor, SUBMITTER_RECORD_VERSION, read_frontier};
 use crate::canonical::batch::decode_batch;
 use crate::canonical::scheduler::{BatchFrontier, SchedulerConfig};
-use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+use crate::l1::inputs::{self, Base, Flow, InputSpec, Span, StreamError};
 use crate::l1::{BlockRef, L1Client};
 use crate::outcome::Stop;
 use crate::state::StateDir;
@@ -137,44 +137,61 @@ pub async fn confirmed_frontier(
 
 /// `decide_submit_start`: own batches in (confirmed, latest] advance the expected nonce when
 /// they carry exactly it. A dropped log here would only cost a duplicate post (L1 rejects it by
-/// nonce), but a run that cannot see everything should not spend fees: it is verified too.
+/// nonce), but a run that cannot see everything should not spend fees: it is verified too. The
+/// tip moves: when `latest` is replaced during the scan, the scan is redone once from a fresh
+/// latest head.
 pub async fn advance_over_unconfirmed(
     l1: &L1Client,
     config: &Config,
     confirmed: &FrontierCursor,
     latest: BlockRef,
 ) -> Result<Frontier, Stop> {
-    let mut start = confirmed.next_expected_batch_nonce;
-    let mut in_latest = 0;
-    if latest.number > confirmed.block {
-        inputs::stream(
-            l1,
-            &InputSpec::of(config),
-            cursor_base(confirmed),
-            Span {
-                target: latest,
-                witness: latest,
-            },
-            |_, inputs| {
-                for input in &inputs {
-                    if input.sender != config.batch_submitter {
-                        continue;
+    let mut latest = latest;
+    for attempt in 0..2 {
+        let mut start = confirmed.next_expected_batch_nonce;
+        let mut in_latest = 0;
+        if latest.number > confirmed.block {
+            let scanned = inputs::stream(
+                l1,
+                &InputSpec::of(config),
+                cursor_base(confirmed),
+                Span {
+                    target: latest,
+                    witness: latest,
+                },
+                |_, inputs| {
+                    for input in &inputs {
+                        if input.sender != config.batch_submitter {
+                            continue;
+                        }
+                        if let Ok(batch) = decode_batch(&input.payload)
+                            && batch.nonce == start
+                        {
+                            start += 1;
+                            in_latest += 1;
+                        }
                     }
-                    if let Ok(batch) = decode_batch(&input.payload)
-                        && batch.nonce == start
-                    {
-                        start += 1;
-                        in_latest += 1;
-                    }
+                    Ok::<_, Stop>(Flow::Continue)
+                },
+            )
+            .await;
+            match scanned {
+                Err(StreamError::Reorged { block }) if attempt == 0 && block > confirmed.block => {
+                    latest = l1.latest_head().await?;
+                    continue;
                 }
-                Ok::<_, Stop>(Flow::Continue)
-            },
-        )
-        .await?;
+                other => {
+                    other?;
+                }
+            }
+        }
+        return Ok(Frontier {
+            confirmed: *confirmed,
+            start,
+            in_latest,
+        });
     }
-    Ok(Frontier {
-        confirmed: *confirmed,
-        start,
-        in_latest,
-    })
+    Err(Stop::transient(
+        "the L1 tip kept moving while the submitter's own batches were read; the next run retries",
+    ))
 }

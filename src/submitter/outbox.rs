@@ -37,8 +37,9 @@ impl OutboxBatch {
 pub fn list(dir: &Path) -> Result<BTreeMap<u64, PathBuf>, Stop> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Stop::operator(format!(
-            "cannot read the outbox {}: {e}; check --outbox and that warden may read it",
-            dir.display()
+            "cannot read the outbox {}: {}; check --outbox and that warden may read it",
+            crate::secret::shown_path(dir),
+            e.kind()
         ))
     })?;
     let mut found = BTreeMap::new();

@@ -22,6 +22,36 @@ impl Timing {
     }
 }
 
+/// How old a batch is for L1: the scheduler's own staleness rule at the safe head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    Fresh {
+        age_blocks: u64,
+    },
+    /// Past `max_wait − margin`: post it now, with a warning.
+    Danger {
+        age_blocks: u64,
+    },
+    /// At or past `max_wait`: L1 can never accept it.
+    Stale {
+        age_blocks: u64,
+    },
+}
+
+impl Timing {
+    /// The one staleness judgement submit and `recover`'s diagnosis share.
+    pub fn staleness(&self, safe: u64, first_safe_block: u64) -> Staleness {
+        let age_blocks = safe.saturating_sub(first_safe_block);
+        if is_overdue(safe, first_safe_block, self.max_wait_blocks) {
+            Staleness::Stale { age_blocks }
+        } else if is_overdue(safe, first_safe_block, self.danger_blocks()) {
+            Staleness::Danger { age_blocks }
+        } else {
+            Staleness::Fresh { age_blocks }
+        }
+    }
+}
+
 /// A batch posted inside the danger zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DangerWarning {
@@ -60,8 +90,8 @@ pub fn select(
             break;
         }
         if let Some(first) = batch.first_safe_block() {
-            let age = safe.saturating_sub(first);
-            if is_overdue(safe, first, timing.max_wait_blocks) {
+            let staleness = timing.staleness(safe, first);
+            if let Staleness::Stale { age_blocks: age } = staleness {
                 return Err(Stop::Verdict {
                     kind: VerdictKind::RecoveryRequired,
                     outcome: Outcome::RecoveryRequired,
@@ -74,10 +104,10 @@ pub fn select(
                     ),
                 });
             }
-            if is_overdue(safe, first, timing.danger_blocks()) {
+            if let Staleness::Danger { age_blocks } = staleness {
                 selection.danger.push(DangerWarning {
                     batch_nonce: batch.nonce,
-                    age_blocks: age,
+                    age_blocks,
                 });
             }
         }

@@ -8,9 +8,10 @@ use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop, VerdictKind};
 use crate::sequencer::{Finalized, SequencerClient};
 use crate::state::checkpoint::load_head;
-use crate::state::config::{Config, load_config};
+use crate::state::config::{Config, Confirmation, load_config};
 use crate::state::latch::{self, Divergence, Latch};
 use crate::submitter::outbox;
+use crate::submitter::policy::{Staleness, Timing};
 use crate::submitter::records::{read_last_submit, read_watermark};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -145,7 +146,7 @@ fn probe(
         "watermark": watermark,
         "last_submit_outcome": last_submit.as_ref().map(|l| l.outcome),
         "max_wait_blocks": config.max_wait_blocks,
-        "danger_threshold_blocks": config.max_wait_blocks.saturating_sub(config.preemptive_margin_blocks),
+        "danger_threshold_blocks": timing(config).danger_blocks(),
     });
     let Ok(rt) = runtime() else {
         return (Value::Null, Value::Null, submitter);
@@ -180,18 +181,18 @@ fn probe(
                 submitter["wallet_nonce_pending"] = json!(nonces.pending);
                 submitter["wallet_nonce_safe"] = json!(nonces.confirmed);
                 submitter["pending_view"] = json!(nonces.pending_view);
-                let age = confirmed
-                    .and_then(|head| oldest_unaccepted_age(last_submit.as_ref(), head.number));
-                submitter["oldest_unaccepted_batch_age_blocks"] = json!(age);
-                let danger = config
-                    .max_wait_blocks
-                    .saturating_sub(config.preemptive_margin_blocks);
-                match age {
-                    Some(age) if age >= config.max_wait_blocks => {
+                // Staleness is the scheduler's rule at the safe head, as submit judges it.
+                let safe = l1.confirmed_head(Confirmation::Safe).await.ok();
+                let staleness = safe
+                    .zip(oldest_unaccepted_safe_block(last_submit.as_ref()))
+                    .map(|(safe, first)| timing(config).staleness(safe.number, first));
+                match staleness {
+                    Some(Staleness::Stale { age_blocks }) => {
+                        submitter["oldest_unaccepted_batch_age_blocks"] = json!(age_blocks);
                         findings.push(Finding::NeedsAction {
                             why: format!(
-                                "the oldest unaccepted batch is {age} blocks old, past \
-                                 max_wait_blocks {}: L1 can never accept it",
+                                "the oldest unaccepted batch is {age_blocks} blocks behind the \
+                                 safe head, at or past max_wait_blocks {}: L1 can never accept it",
                                 config.max_wait_blocks
                             ),
                             next: "warden recover flush --yes, then have the sequencer reseal \
@@ -199,16 +200,23 @@ fn probe(
                                 .into(),
                         })
                     }
-                    Some(age) if age >= danger => findings.push(Finding::NeedsAction {
-                        why: format!(
-                            "the oldest unaccepted batch is {age} blocks old, past the danger \
-                             threshold {danger}"
-                        ),
-                        next: "run `warden submit` now (check the submitter's balance and \
-                               --max-fee-gwei if it keeps waiting)"
-                            .into(),
-                    }),
-                    _ => {}
+                    Some(Staleness::Danger { age_blocks }) => {
+                        submitter["oldest_unaccepted_batch_age_blocks"] = json!(age_blocks);
+                        findings.push(Finding::NeedsAction {
+                            why: format!(
+                                "the oldest unaccepted batch is {age_blocks} blocks behind the \
+                                 safe head, past the danger threshold {}",
+                                timing(config).danger_blocks()
+                            ),
+                            next: "run `warden submit` now (check the submitter's balance and \
+                                   --max-fee-gwei if it keeps waiting)"
+                                .into(),
+                        })
+                    }
+                    Some(Staleness::Fresh { age_blocks }) => {
+                        submitter["oldest_unaccepted_batch_age_blocks"] = json!(age_blocks);
+                    }
+                    None => {}
                 }
                 if watermark.is_some_and(|w| w.saturating_add(1) > nonces.pending) {
                     submitter["note"] = json!(
@@ -255,10 +263,18 @@ fn probe(
     (l1_report, sequencer_report, submitter)
 }
 
-/// Age of the oldest outbox batch at or above the last known accepted frontier.
-fn oldest_unaccepted_age(
+/// The protocol timing pinned at init.
+fn timing(config: &Config) -> Timing {
+    Timing {
+        max_wait_blocks: config.max_wait_blocks,
+        preemptive_margin_blocks: config.preemptive_margin_blocks,
+    }
+}
+
+/// The first frame's safe block of the oldest outbox batch at or above the last known accepted
+/// frontier.
+fn oldest_unaccepted_safe_block(
     last: Option<&crate::submitter::records::LastSubmit>,
-    confirmed: u64,
 ) -> Option<u64> {
     let last = last?;
     let accepted_below = last.details.accepted_below?;
@@ -267,6 +283,5 @@ fn oldest_unaccepted_age(
         .range(accepted_below..)
         .filter_map(|(&nonce, path)| outbox::load(nonce, path).ok())
         .filter_map(|b| b.first_safe_block())
-        .map(|safe| confirmed.saturating_sub(safe))
-        .max()
+        .min()
 }

@@ -76,7 +76,9 @@ impl Cycle<'_> {
                 confirmed.number
             )));
         }
-        match self.l1.block_hash(p).await? {
+        // One node's view for the whole decision (as for any multi-request proof).
+        let l1 = &self.l1.single();
+        match l1.block_hash(p).await? {
             Some(hash) if hash == head.block_hash() => return Ok(Checked::Kept(head)),
             Some(_) => {}
             None => {
@@ -85,13 +87,32 @@ impl Cycle<'_> {
                 )));
             }
         }
-        let l1 = self.l1;
+        // Rollback deletes checkpoints and a verdict pages: both need a stable view, the
+        // confirmed head unchanged and P still replaced.
+        let stable = l1.block_hash(confirmed.number).await? == Some(confirmed.hash)
+            && l1
+                .block_hash(p)
+                .await?
+                .is_some_and(|h| h != head.block_hash());
+        if !stable {
+            return Err(Stop::transient(
+                "L1 changed while the head's canonicality was checked; the next run retries",
+            ));
+        }
         let rolled = rollback::roll_back(
             &RealFs,
             self.state,
             &head,
             &rfc3339_millis(SystemTime::now()),
-            |block, hash| async move { Ok::<_, Stop>(l1.block_hash(block).await? == Some(hash)) },
+            |block, hash| async move {
+                match l1.block_hash(block).await? {
+                    Some(found) => Ok::<_, Stop>(found == hash),
+                    None => Err(Stop::transient(format!(
+                        "the L1 node cannot return block {block} (a retained checkpoint's); the \
+                         next run retries"
+                    ))),
+                }
+            },
         )
         .await?;
         if let Some(new_head) = rolled {
@@ -104,18 +125,6 @@ impl Cycle<'_> {
                 }),
             );
             return Ok(Checked::RolledBack(new_head));
-        }
-        // A verdict needs a stable view: the confirmed head unchanged and P still replaced.
-        let stable = self.l1.block_hash(confirmed.number).await? == Some(confirmed.hash)
-            && self
-                .l1
-                .block_hash(p)
-                .await?
-                .is_some_and(|h| h != head.block_hash());
-        if !stable {
-            return Err(Stop::transient(
-                "L1 changed while the head's canonicality was checked; the next run retries",
-            ));
         }
         let record = Divergence {
             message: format!(

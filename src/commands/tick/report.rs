@@ -20,6 +20,8 @@ pub struct Observed {
     pub confirmed_head: Option<u64>,
     pub inputs_replayed: u64,
     pub divergence: Option<VerdictKind>,
+    /// The verdict this run latched, if any (what the run ends with, whatever interrupts it).
+    pub latched: Option<Stop>,
 }
 
 /// tick's part of `last_tick.json`.

@@ -47,7 +47,7 @@ impl Cycle<'_> {
             "divergence",
             serde_json::to_value(&record).unwrap_or_default(),
         );
-        Stop::Verdict {
+        let verdict = Stop::Verdict {
             kind: record.kind,
             outcome: Outcome::Diverged,
             message: format!(
@@ -55,6 +55,8 @@ impl Cycle<'_> {
                 record.message,
                 self.state.incident().display()
             ),
-        }
+        };
+        observed.latched = Some(verdict.clone());
+        verdict
     }
 }
