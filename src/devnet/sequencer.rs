@@ -37,6 +37,11 @@ pub enum Behavior {
     /// As `NoDigestRoute`, and `/finalized_state` is one block behind what
     /// `/finalized_state/inclusion_block` says (a sequencer that moved between the two calls).
     NoDigestRouteStateBehind,
+    /// Honest, but every route is served only under this path prefix (a base URL such as
+    /// `http://host/api/v1/TOKEN`); any other path is 404.
+    UnderPrefix(String),
+    /// Every route answers `302 Found` with this `Location`.
+    Redirect(String),
 }
 
 #[derive(Debug, Clone)]
@@ -134,13 +139,28 @@ fn handle(mut stream: TcpStream, served: Arc<Mutex<Served>>, requests: Arc<Mutex
             break;
         }
     }
-    let path = request_line
+    let mut path = request_line
         .split_whitespace()
         .nth(1)
         .unwrap_or("")
         .to_string();
     locked(&requests).push(path.clone());
     let snapshot = locked(&served).clone();
+    if let Behavior::UnderPrefix(prefix) = &snapshot.behavior {
+        match path.strip_prefix(prefix.as_str()) {
+            Some(route) => path = route.to_string(),
+            None => return respond(&mut stream, "404 Not Found", &[], b"", None),
+        }
+    }
+    if let Behavior::Redirect(location) = &snapshot.behavior {
+        return respond(
+            &mut stream,
+            "302 Found",
+            &[("Location", location.clone())],
+            b"",
+            None,
+        );
+    }
     let mut bytes = snapshot.bytes.clone();
     let mut block = snapshot.block;
     match &snapshot.behavior {

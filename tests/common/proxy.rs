@@ -33,6 +33,19 @@ pub enum Fault {
         param: Option<String>,
         message: String,
     },
+    /// eth_getLogs answers over more than `over_span` blocks are padded with `pad` bytes of
+    /// JSON whitespace (same logs, a larger body: an answer over a byte cap).
+    PadGetLogs {
+        over_span: u64,
+        pad: usize,
+    },
+    /// Every log of every eth_getLogs answer claims to come from this contract address.
+    RewriteLogAddress(String),
+    /// This method answers `result` (JSON text) without asking upstream.
+    MethodResult {
+        method: String,
+        result: String,
+    },
 }
 
 pub struct RpcProxy {
@@ -139,6 +152,12 @@ fn serve(
                 json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32601, "message": message}}),
             );
         }
+        if let Fault::MethodResult { method, result } = &fault
+            && request["method"] == method.as_str()
+        {
+            let result: Value = serde_json::from_str(result).unwrap();
+            answer = Some(json!({"jsonrpc": "2.0", "id": request["id"], "result": result}));
+        }
         if fault == Fault::RejectBareHashParams
             && [
                 "eth_call",
@@ -221,7 +240,26 @@ fn serve(
                 {
                     value["result"] = json!(format!("0x{:064x}", count.saturating_sub(behind)));
                 }
-                serde_json::to_vec(&value).unwrap()
+                if let Fault::RewriteLogAddress(address) = &fault
+                    && request["method"] == "eth_getLogs"
+                    && let Some(logs) = value["result"].as_array_mut()
+                {
+                    for log in logs {
+                        log["address"] = json!(address);
+                    }
+                }
+                let mut bytes = serde_json::to_vec(&value).unwrap();
+                if let Fault::PadGetLogs { over_span, pad } = fault
+                    && request["method"] == "eth_getLogs"
+                    && let (Some(from), Some(to)) = (
+                        hex_u64(&request["params"][0]["fromBlock"]),
+                        hex_u64(&request["params"][0]["toBlock"]),
+                    )
+                    && to - from + 1 > over_span
+                {
+                    bytes.resize(bytes.len() + pad, b' ');
+                }
+                bytes
             }
         };
         let head = format!(
