@@ -2,6 +2,7 @@
 //! what the file is and which version wrote it, then an SSZ body. The body embeds the canonical
 //! state bytes unchanged, plus what those bytes do not carry (fridge, batch nonce, counters).
 
+use super::liveness::Liveness;
 use super::machine::{FridgeEntry, Machine};
 use super::scheduler::SchedulerConfig;
 use super::snapshot::{decode_state, encode_state};
@@ -12,8 +13,9 @@ use ssz::{Decode, Encode};
 use ssz_derive::{Decode, Encode};
 use std::collections::VecDeque;
 
-/// Bump on any change to the body layout (a schema-guard test pins the bytes).
-pub const MACHINE_FORMAT_VERSION: u32 = 1;
+/// Bump on any change to the body layout (a schema-guard test pins the bytes). Version 2 adds
+/// the liveness counters; version 1 files still load (their counters start at their block).
+pub const MACHINE_FORMAT_VERSION: u32 = 2;
 pub const MACHINE_FORMAT_NAME: &str = "warden-machine";
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -26,6 +28,29 @@ struct Header {
 const BODY_V1: &str = "ssz MachineV1{batch_submitter:[20],max_wait_blocks:u64,\
 next_expected_batch_nonce:u64,inputs_processed:u64,last_processed_block:u64,\
 state:List[u8],fridge:List[{sender:[20],inclusion_block:u64,payload:List[u8]}]}";
+
+const BODY_V2: &str = "ssz MachineV2{batch_submitter:[20],max_wait_blocks:u64,\
+next_expected_batch_nonce:u64,inputs_processed:u64,last_processed_block:u64,\
+state:List[u8],fridge:List[{sender:[20],inclusion_block:u64,payload:List[u8]}],\
+liveness_since_block:u64,last_accepted_batch_block_plus_one:u64,batches:List[u64],ops:List[u64]}";
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+struct MachineV2 {
+    batch_submitter: Address,
+    max_wait_blocks: u64,
+    next_expected_batch_nonce: u64,
+    inputs_processed: u64,
+    last_processed_block: u64,
+    state: Vec<u8>,
+    fridge: Vec<FridgeEntryV1>,
+    liveness_since_block: u64,
+    /// 0 when no batch was accepted since `liveness_since_block`.
+    last_accepted_batch_block_plus_one: u64,
+    /// `BatchOutcome::ALL` order.
+    batches: Vec<u64>,
+    /// `OpOutcome::ALL` order.
+    ops: Vec<u64>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 struct FridgeEntryV1 {
@@ -69,9 +94,10 @@ pub fn encode_machine(machine: &Machine) -> Result<Vec<u8>, CodecError> {
     let header = Header {
         format: MACHINE_FORMAT_NAME.to_string(),
         version: MACHINE_FORMAT_VERSION,
-        body: BODY_V1.to_string(),
+        body: BODY_V2.to_string(),
     };
-    let body = MachineV1 {
+    let liveness = &machine.liveness;
+    let body = MachineV2 {
         batch_submitter: machine.scheduler.batch_submitter,
         max_wait_blocks: machine.scheduler.max_wait_blocks,
         next_expected_batch_nonce: machine.next_expected_batch_nonce,
@@ -87,6 +113,12 @@ pub fn encode_machine(machine: &Machine) -> Result<Vec<u8>, CodecError> {
                 payload: e.payload.clone(),
             })
             .collect(),
+        liveness_since_block: liveness.since_block,
+        last_accepted_batch_block_plus_one: liveness
+            .last_accepted_batch_block
+            .map_or(0, |b| b.saturating_add(1)),
+        batches: liveness.batches.to_vec(),
+        ops: liveness.ops.to_vec(),
     };
     let mut out = serde_json::to_vec(&header).map_err(|e| CodecError::Corrupt(e.to_string()))?;
     out.push(b'\n');
@@ -114,18 +146,37 @@ pub fn decode_machine(bytes: &[u8]) -> Result<Machine, CodecError> {
             header.format
         )));
     }
-    if header.version != MACHINE_FORMAT_VERSION {
-        return Err(CodecError::UnsupportedVersion {
-            found: header.version,
-        });
-    }
-    if header.body != BODY_V1 {
-        return Err(CodecError::Corrupt(
-            "header's body layout differs from version 1's".into(),
-        ));
-    }
-    let body = MachineV1::from_ssz_bytes(&bytes[newline + 1..])
-        .map_err(|e| CodecError::Corrupt(SszError::from_decode("machine", &e).to_string()))?;
+    let body_bytes = &bytes[newline + 1..];
+    let corrupt =
+        |e: ssz::DecodeError| CodecError::Corrupt(SszError::from_decode("machine", &e).to_string());
+    let (body, liveness) = match (header.version, header.body.as_str()) {
+        (2, BODY_V2) => {
+            let v2 = MachineV2::from_ssz_bytes(body_bytes).map_err(corrupt)?;
+            let liveness = liveness_of(&v2)?;
+            let v1 = MachineV1 {
+                batch_submitter: v2.batch_submitter,
+                max_wait_blocks: v2.max_wait_blocks,
+                next_expected_batch_nonce: v2.next_expected_batch_nonce,
+                inputs_processed: v2.inputs_processed,
+                last_processed_block: v2.last_processed_block,
+                state: v2.state,
+                fridge: v2.fridge,
+            };
+            (v1, Some(liveness))
+        }
+        // Written before the liveness counters: they start at this checkpoint's block.
+        (1, BODY_V1) => (
+            MachineV1::from_ssz_bytes(body_bytes).map_err(corrupt)?,
+            None,
+        ),
+        (1 | 2, _) => {
+            return Err(CodecError::Corrupt(format!(
+                "header's body layout differs from version {}'s",
+                header.version
+            )));
+        }
+        (found, _) => return Err(CodecError::UnsupportedVersion { found }),
+    };
     let decoded = decode_state(&body.state).map_err(|e| CodecError::Corrupt(e.to_string()))?;
     if !decoded.is_canonical() {
         return Err(CodecError::Corrupt(
@@ -154,7 +205,7 @@ pub fn decode_machine(bytes: &[u8]) -> Result<Machine, CodecError> {
             inclusion_block: e.inclusion_block,
         });
     }
-    Ok(Machine::from_parts(
+    let mut machine = Machine::from_parts(
         SchedulerConfig {
             batch_submitter: body.batch_submitter,
             max_wait_blocks: body.max_wait_blocks,
@@ -164,7 +215,30 @@ pub fn decode_machine(bytes: &[u8]) -> Result<Machine, CodecError> {
         body.next_expected_batch_nonce,
         body.inputs_processed,
         body.last_processed_block,
-    ))
+    );
+    if let Some(liveness) = liveness {
+        machine.liveness = liveness;
+    }
+    Ok(machine)
+}
+
+fn liveness_of(body: &MachineV2) -> Result<Liveness, CodecError> {
+    let counters = |list: &[u64], what: &str| -> Result<[u64; 6], CodecError> {
+        list.try_into().map_err(|_| {
+            CodecError::Corrupt(format!("{what} holds {} counters, not 6", list.len()))
+        })
+    };
+    if body.liveness_since_block > body.last_processed_block {
+        return Err(CodecError::Corrupt(
+            "liveness counters start after the machine's block".into(),
+        ));
+    }
+    Ok(Liveness {
+        since_block: body.liveness_since_block,
+        batches: counters(&body.batches, "batches")?,
+        ops: counters(&body.ops, "ops")?,
+        last_accepted_batch_block: body.last_accepted_batch_block_plus_one.checked_sub(1),
+    })
 }
 
 #[cfg(test)]
@@ -205,15 +279,64 @@ mod tests {
     /// Schema guard: if this digest changes, the checkpoint layout changed. Bump
     /// MACHINE_FORMAT_VERSION (and keep a decoder for the old version) before updating the pin.
     #[test]
-    fn machine_format_v1_bytes_are_pinned() {
-        let bytes = encode_machine(&pinned_machine()).unwrap();
-        assert_eq!(MACHINE_FORMAT_VERSION, 1);
+    fn machine_format_v2_bytes_are_pinned() {
+        let mut machine = pinned_machine();
+        machine.liveness = Liveness {
+            since_block: 50,
+            batches: [1, 2, 3, 4, 5, 6],
+            ops: [7, 8, 9, 10, 11, 12],
+            last_accepted_batch_block: Some(97),
+        };
+        let bytes = encode_machine(&machine).unwrap();
+        assert_eq!(MACHINE_FORMAT_VERSION, 2);
         assert_eq!(
             hex::encode(crate::canonical::snapshot::state_sha256(&bytes)),
-            PINNED_V1_SHA256,
+            PINNED_V2_SHA256,
             "machine.bin layout changed without a format version bump"
         );
-        assert_eq!(decode_machine(&bytes).unwrap(), pinned_machine());
+        assert_eq!(decode_machine(&bytes).unwrap(), machine);
+    }
+
+    const PINNED_V2_SHA256: &str =
+        "131911f09780135e0d2670554a61c1623f614751453356ace275324fec866543";
+
+    /// Version 1 files (before the liveness counters) still load; their counters start at their
+    /// block. The bytes below are exactly what version 1 wrote (pinned).
+    #[test]
+    fn version_1_machines_migrate_with_counters_from_their_block() {
+        let machine = pinned_machine();
+        let header = Header {
+            format: MACHINE_FORMAT_NAME.into(),
+            version: 1,
+            body: BODY_V1.into(),
+        };
+        let body = MachineV1 {
+            batch_submitter: machine.scheduler.batch_submitter,
+            max_wait_blocks: machine.scheduler.max_wait_blocks,
+            next_expected_batch_nonce: machine.next_expected_batch_nonce,
+            inputs_processed: machine.inputs_processed,
+            last_processed_block: machine.last_processed_block,
+            state: encode_state(&machine.wallet),
+            fridge: machine
+                .fridge
+                .iter()
+                .map(|e| FridgeEntryV1 {
+                    sender: e.sender,
+                    inclusion_block: e.inclusion_block,
+                    payload: e.payload.clone(),
+                })
+                .collect(),
+        };
+        let mut bytes = serde_json::to_vec(&header).unwrap();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&body.as_ssz_bytes());
+        assert_eq!(
+            hex::encode(crate::canonical::snapshot::state_sha256(&bytes)),
+            PINNED_V1_SHA256
+        );
+        let mut expected = machine;
+        expected.liveness = Liveness::starting_at(100);
+        assert_eq!(decode_machine(&bytes).unwrap(), expected);
     }
 
     const PINNED_V1_SHA256: &str =
@@ -222,9 +345,9 @@ mod tests {
     #[test]
     fn unknown_version_is_refused_with_advice() {
         let bytes = encode_machine(&pinned_machine()).unwrap();
-        let text = String::from_utf8_lossy(&bytes).replacen("\"version\":1", "\"version\":2", 1);
+        let text = String::from_utf8_lossy(&bytes).replacen("\"version\":2", "\"version\":3", 1);
         let err = decode_machine(text.as_bytes()).unwrap_err();
-        assert_eq!(err, CodecError::UnsupportedVersion { found: 2 });
+        assert_eq!(err, CodecError::UnsupportedVersion { found: 3 });
         assert!(err.to_string().contains("warden"));
     }
 }

@@ -4,11 +4,13 @@
 use super::batch::Batch;
 use super::fee::{MAX_EXPONENT, fee_to_linear};
 use super::input::Input;
+use super::liveness::{BatchOutcome, Liveness, OpOutcome};
 use super::recovery::{PreparedInput, input_domain, prepare_lazy, recover_op_signer};
 use super::scheduler::{BatchRejection, GateVerdict, SchedulerConfig, batch_gates, is_overdue};
 use super::snapshot::{encode_state, state_sha256};
 use super::wallet::{Wallet, WalletConfig};
 use alloy::primitives::Address;
+use alloy::primitives::B256;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -121,6 +123,8 @@ pub struct Machine {
     pub inputs_processed: u64,
     /// The L1 block this state is valid at (the last input's block, or later if advanced).
     pub last_processed_block: u64,
+    /// Liveness counters of the fold (not part of the canonical state bytes).
+    pub liveness: Liveness,
     stopped: Option<MachineStop>,
 }
 
@@ -134,6 +138,7 @@ impl Machine {
             next_expected_batch_nonce: 0,
             inputs_processed: 0,
             last_processed_block: 0,
+            liveness: Liveness::starting_at(0),
             stopped: None,
         }
     }
@@ -154,6 +159,7 @@ impl Machine {
             next_expected_batch_nonce,
             inputs_processed,
             last_processed_block,
+            liveness: Liveness::starting_at(last_processed_block),
             stopped: None,
         }
     }
@@ -186,6 +192,11 @@ impl Machine {
         self.last_processed_block = self.last_processed_block.max(block);
     }
 
+    /// Starts the liveness counters at the machine's current block (genesis and bootstrap).
+    pub fn reset_liveness(&mut self) {
+        self.liveness = Liveness::starting_at(self.last_processed_block);
+    }
+
     /// Folds one input, recovering signers as it goes.
     pub fn advance(&mut self, input: &Input) -> Result<AdvanceReport, AdvanceError> {
         let prepared = prepare_lazy(self.scheduler.batch_submitter, input);
@@ -216,9 +227,14 @@ impl Machine {
         }
         // A stop rolls the whole input back. Only inputs that can stop pay for a copy of what
         // they may change; every other input runs without one.
-        let undo = self
-            .may_stop(&prepared)
-            .then(|| (self.wallet.clone(), self.fridge.clone()));
+        let undo = self.may_stop(&prepared).then(|| {
+            (
+                self.wallet.clone(),
+                self.fridge.clone(),
+                self.liveness,
+                self.next_expected_batch_nonce,
+            )
+        });
         let folded = self.fold_input(input, prepared);
         let folded = folded.and_then(|report| {
             self.inputs_processed = self
@@ -233,9 +249,11 @@ impl Machine {
                 Ok(report)
             }
             Err(reason) => {
-                if let Some((wallet, fridge)) = undo {
+                if let Some((wallet, fridge, liveness, nonce)) = undo {
                     self.wallet = wallet;
                     self.fridge = fridge;
+                    self.liveness = liveness;
+                    self.next_expected_batch_nonce = nonce;
                 }
                 let stop = MachineStop {
                     input_index: input.index,
@@ -275,8 +293,149 @@ impl Machine {
         input: &Input,
         prepared: PreparedInput,
     ) -> Result<AdvanceReport, StopReason> {
+        let mut fold = SchedulerFold {
+            config: &self.scheduler,
+            fridge: &mut self.fridge,
+            next_expected_batch_nonce: &mut self.next_expected_batch_nonce,
+            liveness: &mut self.liveness,
+        };
+        fold.input(
+            &mut WalletEffects {
+                wallet: &mut self.wallet,
+            },
+            input,
+            prepared,
+        )
+    }
+}
+
+/// What the scheduler fold drives when it executes something: the wallet (the canonical machine)
+/// or nothing (the liveness preview, which needs no signature work).
+pub(crate) trait Effects {
+    /// Executes a direct input taken from the fridge.
+    fn direct(&mut self, entry: &FridgeEntry) -> Result<(), StopReason>;
+
+    /// Steps (1)–(7) of gate f for one frame's ops, counting each op's outcome.
+    fn frame_ops(
+        &mut self,
+        frame: FrameOps<'_>,
+        liveness: &mut Liveness,
+    ) -> Result<OpTally, StopReason>;
+}
+
+/// One frame of an executing batch, as `Effects::frame_ops` sees it.
+pub(crate) struct FrameOps<'a> {
+    pub domain: &'a B256,
+    pub batch_nonce: u64,
+    pub index: usize,
+    pub frame: &'a super::batch::Frame,
+    pub signers: Option<&'a [Result<Address, super::eip712::SignatureError>]>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OpTally {
+    pub executed: u64,
+    pub skipped: u64,
+}
+
+/// The liveness preview's effects: nothing is executed and no op is looked at.
+pub(crate) struct NoEffects;
+
+impl Effects for NoEffects {
+    fn direct(&mut self, _: &FridgeEntry) -> Result<(), StopReason> {
+        Ok(())
+    }
+
+    fn frame_ops(&mut self, _: FrameOps<'_>, _: &mut Liveness) -> Result<OpTally, StopReason> {
+        Ok(OpTally::default())
+    }
+}
+
+/// The canonical machine's effects: the wallet executes.
+struct WalletEffects<'a> {
+    wallet: &'a mut Wallet,
+}
+
+impl Effects for WalletEffects<'_> {
+    fn direct(&mut self, entry: &FridgeEntry) -> Result<(), StopReason> {
+        self.wallet
+            .execute_direct(entry.sender, &entry.payload, entry.inclusion_block)
+            .map(|_| ())
+            .map_err(|_| StopReason::ExecutedCountOverflow)
+    }
+
+    fn frame_ops(
+        &mut self,
+        frame: FrameOps<'_>,
+        liveness: &mut Liveness,
+    ) -> Result<OpTally, StopReason> {
+        let mut tally = OpTally::default();
+        let price = frame.frame.fee_price;
+        for (op_index, op) in frame.frame.user_ops.iter().enumerate() {
+            // (1) the signer, recovered ahead or now.
+            let signer = frame
+                .signers
+                .and_then(|s| s.get(op_index).copied())
+                .unwrap_or_else(|| recover_op_signer(frame.domain, op));
+            // (2) the op must accept the frame's price (exponent comparison); (3) carry the
+            // sender's current nonce; (4) a u32::MAX nonce could never be incremented.
+            let skip = match signer {
+                Err(_) => Some(OpOutcome::BadSignature),
+                Ok(_) if op.max_fee < price => Some(OpOutcome::MaxFeeBelowPrice),
+                Ok(sender) if op.nonce != self.wallet.nonce(&sender) => Some(OpOutcome::WrongNonce),
+                Ok(_) if op.nonce == u32::MAX => Some(OpOutcome::NonceExhausted),
+                Ok(_) => None,
+            };
+            if let Some(outcome) = skip {
+                liveness.op(outcome);
+                tally.skipped += 1;
+                continue;
+            }
+            let Ok(sender) = signer else { continue };
+            // (5) pricing: an honest machine cannot price above MAX_EXPONENT and stops here.
+            let fee = fee_to_linear(price).map_err(|_| StopReason::FeeExponentTooLarge {
+                batch_nonce: frame.batch_nonce,
+                frame: frame.index,
+                op: op_index,
+                fee_price: price,
+            })?;
+            // (6) the sender must be able to pay the fee.
+            if self.wallet.balance(&sender) < fee {
+                liveness.op(OpOutcome::InsufficientBalance);
+                tally.skipped += 1;
+                continue;
+            }
+            // (7)
+            self.wallet
+                .execute_op(sender, &op.data, fee, frame.frame.safe_block)
+                .map_err(|_| StopReason::ExecutedCountOverflow)?;
+            liveness.op(OpOutcome::Executed);
+            tally.executed += 1;
+        }
+        Ok(tally)
+    }
+}
+
+/// The scheduler fold (canonical-protocol §5) over borrowed scheduler state, driving `Effects`:
+/// the one place the backstop, the batch gates, the frame drains and the batch liveness
+/// counters live, for the canonical machine and the liveness preview alike.
+pub(crate) struct SchedulerFold<'a> {
+    pub config: &'a SchedulerConfig,
+    pub fridge: &'a mut VecDeque<FridgeEntry>,
+    pub next_expected_batch_nonce: &'a mut u64,
+    pub liveness: &'a mut Liveness,
+}
+
+impl SchedulerFold<'_> {
+    /// Steps 1–3 for one input. `Err` is a machine stop.
+    pub fn input(
+        &mut self,
+        effects: &mut impl Effects,
+        input: &Input,
+        prepared: PreparedInput,
+    ) -> Result<AdvanceReport, StopReason> {
         let inclusion_block = input.block_number;
-        let backstop_executed = self.run_backstop(inclusion_block)?;
+        let backstop_executed = self.run_backstop(effects, inclusion_block)?;
         let outcome = match prepared.batch {
             None => {
                 self.fridge.push_back(FridgeEntry {
@@ -286,8 +445,12 @@ impl Machine {
                 });
                 InputOutcome::Queued
             }
-            Some(Err(e)) => InputOutcome::Rejected(BatchRejection::Undecodable(e)),
-            Some(Ok(batch)) => self.fold_batch(input, &batch, prepared.signers)?,
+            Some(Err(e)) => {
+                self.liveness
+                    .batch(BatchOutcome::Undecodable, inclusion_block);
+                InputOutcome::Rejected(BatchRejection::Undecodable(e))
+            }
+            Some(Ok(batch)) => self.batch(effects, input, &batch, prepared.signers)?,
         };
         Ok(AdvanceReport {
             backstop_executed,
@@ -296,34 +459,36 @@ impl Machine {
     }
 
     /// Step 1: execute every fridge entry that is overdue relative to the new input.
-    fn run_backstop(&mut self, inclusion_block: u64) -> Result<u64, StopReason> {
+    fn run_backstop(
+        &mut self,
+        effects: &mut impl Effects,
+        inclusion_block: u64,
+    ) -> Result<u64, StopReason> {
         let mut executed = 0;
         while let Some(front) = self.fridge.front() {
             if !is_overdue(
                 inclusion_block,
                 front.inclusion_block,
-                self.scheduler.max_wait_blocks,
+                self.config.max_wait_blocks,
             ) {
                 break;
             }
-            self.execute_front_direct()?;
+            self.execute_front_direct(effects)?;
             executed += 1;
         }
         Ok(executed)
     }
 
-    fn execute_front_direct(&mut self) -> Result<(), StopReason> {
+    fn execute_front_direct(&mut self, effects: &mut impl Effects) -> Result<(), StopReason> {
         if let Some(entry) = self.fridge.pop_front() {
-            self.wallet
-                .execute_direct(entry.sender, &entry.payload, entry.inclusion_block)
-                .map_err(|_| StopReason::ExecutedCountOverflow)?;
+            effects.direct(&entry)?;
         }
         Ok(())
     }
 
     /// Consumes the batch nonce; at `u64::MAX` there is no successor and the machine stops.
     fn consume_batch_nonce(&mut self, batch_nonce: u64) -> Result<(), StopReason> {
-        self.next_expected_batch_nonce = self
+        *self.next_expected_batch_nonce = self
             .next_expected_batch_nonce
             .checked_add(1)
             .ok_or(StopReason::BatchNonceOverflow { batch_nonce })?;
@@ -331,24 +496,32 @@ impl Machine {
     }
 
     /// Gates b–e, then gate f. `Err` is a machine stop.
-    fn fold_batch(
+    fn batch(
         &mut self,
+        effects: &mut impl Effects,
         input: &Input,
         batch: &Batch,
         signers: Option<super::recovery::Signers>,
     ) -> Result<InputOutcome, StopReason> {
+        let inclusion_block = input.block_number;
         let batch = match batch_gates(
             batch,
-            input.block_number,
-            self.next_expected_batch_nonce,
-            self.scheduler.max_wait_blocks,
+            inclusion_block,
+            *self.next_expected_batch_nonce,
+            self.config.max_wait_blocks,
         ) {
-            GateVerdict::Rejected(rejection) => return Ok(InputOutcome::Rejected(rejection)),
+            GateVerdict::Rejected(rejection) => {
+                self.liveness
+                    .batch(BatchOutcome::of_rejection(&rejection), inclusion_block);
+                return Ok(InputOutcome::Rejected(rejection));
+            }
             GateVerdict::Stale { nonce, age_blocks } => {
+                self.liveness.batch(BatchOutcome::Stale, inclusion_block);
                 return Ok(InputOutcome::Stale { nonce, age_blocks });
             }
             GateVerdict::AcceptedEmpty { nonce } => {
                 self.consume_batch_nonce(nonce)?;
+                self.liveness.batch(BatchOutcome::Empty, inclusion_block);
                 return Ok(InputOutcome::Accepted {
                     nonce,
                     executed_ops: 0,
@@ -360,62 +533,38 @@ impl Machine {
         };
 
         let domain = input_domain(input);
-        let (mut executed_ops, mut skipped_ops, mut directs_drained) = (0u64, 0u64, 0u64);
-        for (frame_index, frame) in batch.frames.iter().enumerate() {
+        let (mut tally, mut directs_drained) = (OpTally::default(), 0u64);
+        for (index, frame) in batch.frames.iter().enumerate() {
             while self
                 .fridge
                 .front()
                 .is_some_and(|front| front.inclusion_block <= frame.safe_block)
             {
-                self.execute_front_direct()?;
+                self.execute_front_direct(effects)?;
                 directs_drained += 1;
             }
-            for (op_index, op) in frame.user_ops.iter().enumerate() {
-                // (1) the signer, recovered ahead or now.
-                let signer = signers
-                    .as_ref()
-                    .and_then(|s| s.get(frame_index)?.get(op_index).copied())
-                    .unwrap_or_else(|| recover_op_signer(&domain, op));
-                let Ok(sender) = signer else {
-                    skipped_ops += 1;
-                    continue;
-                };
-                // (2) the op must accept the frame's price (exponent comparison).
-                // (3) the op must carry the sender's current nonce.
-                // (4) a u32::MAX nonce could never be incremented, so it never executes.
-                if op.max_fee < frame.fee_price
-                    || op.nonce != self.wallet.nonce(&sender)
-                    || op.nonce == u32::MAX
-                {
-                    skipped_ops += 1;
-                    continue;
-                }
-                // (5) pricing: an honest machine cannot price above MAX_EXPONENT and stops here.
-                let fee = fee_to_linear(frame.fee_price).map_err(|_| {
-                    StopReason::FeeExponentTooLarge {
-                        batch_nonce: batch.nonce,
-                        frame: frame_index,
-                        op: op_index,
-                        fee_price: frame.fee_price,
-                    }
-                })?;
-                // (6) the sender must be able to pay the fee.
-                if self.wallet.balance(&sender) < fee {
-                    skipped_ops += 1;
-                    continue;
-                }
-                // (7)
-                self.wallet
-                    .execute_op(sender, &op.data, fee, frame.safe_block)
-                    .map_err(|_| StopReason::ExecutedCountOverflow)?;
-                executed_ops += 1;
-            }
+            let frame_tally = effects.frame_ops(
+                FrameOps {
+                    domain: &domain,
+                    batch_nonce: batch.nonce,
+                    index,
+                    frame,
+                    signers: signers
+                        .as_ref()
+                        .and_then(|s| s.get(index))
+                        .map(Vec::as_slice),
+                },
+                self.liveness,
+            )?;
+            tally.executed += frame_tally.executed;
+            tally.skipped += frame_tally.skipped;
         }
         self.consume_batch_nonce(batch.nonce)?;
+        self.liveness.batch(BatchOutcome::Executed, inclusion_block);
         Ok(InputOutcome::Accepted {
             nonce: batch.nonce,
-            executed_ops,
-            skipped_ops,
+            executed_ops: tally.executed,
+            skipped_ops: tally.skipped,
             directs_drained,
         })
     }

@@ -11,6 +11,7 @@ pub mod eip712;
 pub mod executor;
 pub mod fee;
 pub mod input;
+pub mod liveness;
 pub mod machine;
 pub mod method;
 pub mod recovery;

@@ -1,0 +1,276 @@
+//! Liveness signals of the scheduler fold (issue 13): how batches and user ops fared, and what
+//! waits in the fridge. Counted by the fold itself (`Machine::apply`), cumulatively since
+//! `since_block`, and carried by checkpoints; a [`Preview`] runs the same scheduler fold over
+//! inputs beyond the head without signature work, so fridge and batch figures move even while
+//! the sequencer stalls. Pure: no I/O, no clock.
+
+use super::input::Input;
+use super::machine::{FridgeEntry, Machine, NoEffects, SchedulerFold};
+use super::recovery::prepare_lazy;
+use super::scheduler::{BatchRejection, SchedulerConfig};
+use std::collections::VecDeque;
+
+/// How the scheduler took a batch (the `outcome` label of `batches_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    Executed,
+    Empty,
+    WrongNonce,
+    Undecodable,
+    Stale,
+    BadSafeBlock,
+}
+
+impl BatchOutcome {
+    pub const ALL: [BatchOutcome; 6] = [
+        BatchOutcome::Executed,
+        BatchOutcome::Empty,
+        BatchOutcome::WrongNonce,
+        BatchOutcome::Undecodable,
+        BatchOutcome::Stale,
+        BatchOutcome::BadSafeBlock,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchOutcome::Executed => "executed",
+            BatchOutcome::Empty => "empty",
+            BatchOutcome::WrongNonce => "wrong_nonce",
+            BatchOutcome::Undecodable => "undecodable",
+            BatchOutcome::Stale => "stale",
+            BatchOutcome::BadSafeBlock => "bad_safe_block",
+        }
+    }
+
+    /// Accepted outcomes consume the nonce (and reset `blocks_since_executed_batch`).
+    pub fn accepted(self) -> bool {
+        matches!(self, BatchOutcome::Executed | BatchOutcome::Empty)
+    }
+
+    pub fn of_rejection(rejection: &BatchRejection) -> Self {
+        match rejection {
+            BatchRejection::Undecodable(_) => BatchOutcome::Undecodable,
+            BatchRejection::WrongNonce { .. } => BatchOutcome::WrongNonce,
+            BatchRejection::SafeBlockAfterInclusion { .. }
+            | BatchRejection::SafeBlockDecreasing { .. } => BatchOutcome::BadSafeBlock,
+        }
+    }
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|o| *o == self).unwrap_or(0)
+    }
+}
+
+/// How a user op fared (the `outcome` label of `user_ops_total`): executed, or the per-op check
+/// of canonical-protocol §5 f that skipped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpOutcome {
+    Executed,
+    BadSignature,
+    MaxFeeBelowPrice,
+    WrongNonce,
+    NonceExhausted,
+    InsufficientBalance,
+}
+
+impl OpOutcome {
+    pub const ALL: [OpOutcome; 6] = [
+        OpOutcome::Executed,
+        OpOutcome::BadSignature,
+        OpOutcome::MaxFeeBelowPrice,
+        OpOutcome::WrongNonce,
+        OpOutcome::NonceExhausted,
+        OpOutcome::InsufficientBalance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpOutcome::Executed => "executed",
+            OpOutcome::BadSignature => "bad_signature",
+            OpOutcome::MaxFeeBelowPrice => "max_fee_below_price",
+            OpOutcome::WrongNonce => "wrong_nonce",
+            OpOutcome::NonceExhausted => "nonce_exhausted",
+            OpOutcome::InsufficientBalance => "insufficient_balance",
+        }
+    }
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|o| *o == self).unwrap_or(0)
+    }
+}
+
+/// Cumulative counters since `since_block` (the bootstrap block, or the block a checkpoint
+/// written before these counters existed was migrated at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Liveness {
+    pub since_block: u64,
+    /// Indexed by `BatchOutcome::ALL`.
+    pub batches: [u64; 6],
+    /// Indexed by `OpOutcome::ALL`.
+    pub ops: [u64; 6],
+    /// Inclusion block of the last accepted batch (`empty` included).
+    pub last_accepted_batch_block: Option<u64>,
+}
+
+impl Liveness {
+    pub fn starting_at(block: u64) -> Self {
+        Self {
+            since_block: block,
+            ..Self::default()
+        }
+    }
+
+    pub fn batch(&mut self, outcome: BatchOutcome, inclusion_block: u64) {
+        let slot = &mut self.batches[outcome.index()];
+        *slot = slot.saturating_add(1);
+        if outcome.accepted() {
+            self.last_accepted_batch_block = Some(inclusion_block);
+        }
+    }
+
+    pub fn op(&mut self, outcome: OpOutcome) {
+        let slot = &mut self.ops[outcome.index()];
+        *slot = slot.saturating_add(1);
+    }
+
+    pub fn batches_of(&self, outcome: BatchOutcome) -> u64 {
+        self.batches[outcome.index()]
+    }
+
+    pub fn ops_of(&self, outcome: OpOutcome) -> u64 {
+        self.ops[outcome.index()]
+    }
+
+    /// Batches neither executed nor empty, by outcome, that `self` counts beyond `earlier`.
+    pub fn rejected_since(&self, earlier: &Liveness) -> Vec<(BatchOutcome, u64)> {
+        BatchOutcome::ALL
+            .iter()
+            .filter(|o| !o.accepted())
+            .map(|o| {
+                (
+                    *o,
+                    self.batches_of(*o).saturating_sub(earlier.batches_of(*o)),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// The fridge and batch figures at a block (the L1 confirmed head).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FridgeFigures {
+    pub inputs: u64,
+    /// Confirmed head minus the oldest waiting input's block; `None` when the fridge is empty.
+    pub oldest_age_blocks: Option<u64>,
+    /// Blocks left before the backstop executes the oldest waiting input (negative when
+    /// overdue); `None` when the fridge is empty.
+    pub backstop_margin_blocks: Option<i64>,
+}
+
+/// What waits in `fridge`, seen from `at`.
+pub fn fridge_figures(
+    fridge: &VecDeque<FridgeEntry>,
+    max_wait_blocks: u64,
+    at: u64,
+) -> FridgeFigures {
+    let oldest = fridge.front().map(|e| e.inclusion_block);
+    FridgeFigures {
+        inputs: fridge.len() as u64,
+        oldest_age_blocks: oldest.map(|b| at.saturating_sub(b)),
+        backstop_margin_blocks: oldest.map(|b| {
+            let due = i128::from(b) + i128::from(max_wait_blocks);
+            (due - i128::from(at)).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+        }),
+    }
+}
+
+/// The scheduler fold over inputs beyond the head, without signature work: batch gates, the
+/// fridge and the batch counters move exactly as the canonical fold would move them; the wallet
+/// and the op counters do not (op outcomes come from the committed fold only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    config: SchedulerConfig,
+    pub fridge: VecDeque<FridgeEntry>,
+    pub next_expected_batch_nonce: u64,
+    pub liveness: Liveness,
+    /// Inputs observed.
+    pub inputs: u64,
+}
+
+impl Preview {
+    /// Starts where `machine` is.
+    pub fn of(machine: &Machine) -> Self {
+        Self {
+            config: machine.scheduler,
+            fridge: machine.fridge.clone(),
+            next_expected_batch_nonce: machine.next_expected_batch_nonce,
+            liveness: machine.liveness,
+            inputs: 0,
+        }
+    }
+
+    /// Folds the scheduler's part of one input (never stops: nothing is executed).
+    pub fn observe(&mut self, input: &Input) {
+        let prepared = prepare_lazy(self.config.batch_submitter, input);
+        let mut fold = SchedulerFold {
+            config: &self.config,
+            fridge: &mut self.fridge,
+            next_expected_batch_nonce: &mut self.next_expected_batch_nonce,
+            liveness: &mut self.liveness,
+        };
+        // NoEffects cannot stop; a nonce at u64::MAX only saturates here (the canonical fold
+        // is the one that stops on it).
+        let _ = fold.input(&mut NoEffects, input, prepared);
+        self.inputs += 1;
+    }
+
+    pub fn fridge_figures(&self, at: u64) -> FridgeFigures {
+        fridge_figures(&self.fridge, self.config.max_wait_blocks, at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fridge_figures_are_signed_and_absent_when_empty() {
+        let entry = |block| FridgeEntry {
+            sender: Default::default(),
+            payload: vec![],
+            inclusion_block: block,
+        };
+        let empty = fridge_figures(&VecDeque::new(), 100, 50);
+        assert_eq!(
+            (
+                empty.inputs,
+                empty.oldest_age_blocks,
+                empty.backstop_margin_blocks
+            ),
+            (0, None, None)
+        );
+        let waiting = fridge_figures(&VecDeque::from([entry(10), entry(20)]), 100, 50);
+        assert_eq!(waiting.inputs, 2);
+        assert_eq!(waiting.oldest_age_blocks, Some(40));
+        assert_eq!(waiting.backstop_margin_blocks, Some(60));
+        let overdue = fridge_figures(&VecDeque::from([entry(10)]), 100, 150);
+        assert_eq!(overdue.backstop_margin_blocks, Some(-40));
+    }
+
+    #[test]
+    fn rejections_since_exclude_accepted_outcomes() {
+        let mut earlier = Liveness::starting_at(5);
+        earlier.batch(BatchOutcome::Executed, 6);
+        let mut now = earlier;
+        now.batch(BatchOutcome::Empty, 7);
+        now.batch(BatchOutcome::Stale, 8);
+        now.batch(BatchOutcome::Stale, 9);
+        now.batch(BatchOutcome::WrongNonce, 9);
+        assert_eq!(
+            now.rejected_since(&earlier),
+            vec![(BatchOutcome::WrongNonce, 1), (BatchOutcome::Stale, 2)]
+        );
+        assert_eq!(now.last_accepted_batch_block, Some(7));
+    }
+}
