@@ -38,3 +38,15 @@ release:
     cargo build --release --locked
     ./target/release/warden --version --json
     @echo "binary: target/release/warden; RELEASE.json must match the line above"
+
+# Fuzz one target for `time` seconds (needs nightly and `cargo install cargo-fuzz`; the targets
+# are listed in fuzz/README.md). New inputs go to fuzz/corpus/<target>/ (the committed seeds in
+# fuzz/seeds/<target>/ are only read); crashes land in fuzz/artifacts/<target>/.
+fuzz target="batch" time="600":
+    mkdir -p fuzz/corpus/{{target}}
+    cargo +nightly fuzz run {{target}} fuzz/corpus/{{target}} fuzz/seeds/{{target}} -- -max_total_time={{time}} -rss_limit_mb=2048
+
+# Container image localhost/warden:<version> from the Containerfile (FROM scratch, nothing pulled;
+# needs buildah or podman). `just image --binary PATH` packages an existing binary instead.
+image *ARGS:
+    ./scripts/build-image.sh {{ARGS}}
