@@ -277,6 +277,7 @@ impl Demo {
                 url,
                 &self.deployment,
                 self.submitter(),
+                1200,
                 block,
             ))
             .map_err(|e| e.to_string())?;

@@ -61,6 +61,17 @@ pub struct GlobalArgs {
     )]
     pub l1_rpc_urls: Vec<String>,
 
+    /// An independent L1 endpoint that must agree before any head flip or verdict (repeatable;
+    /// comma-separated in the variable). Disagreement is exit 1, never a verdict.
+    #[arg(
+        long = "l1-cross-check-url",
+        global = true,
+        env = "WARDEN_L1_CROSS_CHECK_URL",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub l1_cross_check_urls: Vec<String>,
+
     /// Sequencer base URL (pinned by `init`; this overrides it for one run).
     #[arg(
         long,
@@ -121,6 +132,19 @@ impl GlobalArgs {
             .enumerate()
             .map(|(i, u)| {
                 let what = format!("L1 RPC URL #{}", i + 1);
+                SecretUrl::parse(&what, u, self.allow_insecure_rpc).map_err(Stop::operator)
+            })
+            .collect()
+    }
+
+    /// The validated cross-check endpoints (none unless given).
+    pub fn l1_cross_check_endpoints(&self) -> Result<Vec<SecretUrl>, Stop> {
+        self.l1_cross_check_urls
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .enumerate()
+            .map(|(i, u)| {
+                let what = format!("L1 cross-check URL #{}", i + 1);
                 SecretUrl::parse(&what, u, self.allow_insecure_rpc).map_err(Stop::operator)
             })
             .collect()
@@ -255,6 +279,10 @@ pub struct TickArgs {
     /// Checkpoints to retain, the head included (2 keeps a predecessor for rollback).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     pub keep: u64,
+    /// The sequencer counts as stalled (a warning, never a page) when its finalized block
+    /// trails the L1 confirmed head by more than this while L1 holds inputs above it.
+    #[arg(long, default_value_t = 300)]
+    pub stall_threshold_blocks: u64,
 }
 
 #[derive(Debug, Args)]

@@ -112,9 +112,15 @@ fn labels_of(fixture: &str) -> (String, String) {
 
 fn metrics(app: String, chain: String, health: Health, kind: Option<&str>) -> WatchdogMetrics {
     WatchdogMetrics {
-        app_address: app,
-        chain,
-        health,
+        labels: warden::metrics::Labels {
+            app_address: app,
+            chain,
+        },
+        end: warden::metrics::RunEnd {
+            health,
+            class: None,
+            outcome: warden::outcome::Outcome::Agreed,
+        },
         divergence_kind: kind.map(str::to_string),
         head_block: Some(7),
         last_tick_timestamp_seconds: 1_795_467_600.0,
@@ -122,6 +128,10 @@ fn metrics(app: String, chain: String, health: Health, kind: Option<&str>) -> Wa
         tick_duration_seconds: 0.5,
         head_lag_blocks: None,
         inputs_replayed: 0,
+        liveness: None,
+        sequencer_stalled: None,
+        l1_endpoints_agree: None,
+        catchup_remaining_blocks: None,
     }
 }
 

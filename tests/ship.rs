@@ -214,9 +214,15 @@ fn prometheus_rules_check_and_name_real_series() {
 
 fn sample_watchdog() -> warden::metrics::WatchdogMetrics {
     warden::metrics::WatchdogMetrics {
-        app_address: "0xAb".into(),
-        chain: "1".into(),
-        health: warden::metrics::Health::Failed,
+        labels: warden::metrics::Labels {
+            app_address: "0xAb".into(),
+            chain: "1".into(),
+        },
+        end: warden::metrics::RunEnd {
+            health: warden::metrics::Health::Failed,
+            class: None,
+            outcome: warden::outcome::Outcome::Diverged,
+        },
         divergence_kind: Some("state_mismatch".into()),
         head_block: Some(1),
         last_tick_timestamp_seconds: 1.0,
@@ -224,14 +230,24 @@ fn sample_watchdog() -> warden::metrics::WatchdogMetrics {
         tick_duration_seconds: 1.0,
         head_lag_blocks: Some(1),
         inputs_replayed: 1,
+        liveness: None,
+        sequencer_stalled: Some(false),
+        l1_endpoints_agree: Some(true),
+        catchup_remaining_blocks: Some(0),
     }
 }
 
 fn sample_submitter() -> warden::metrics::SubmitterMetrics {
     warden::metrics::SubmitterMetrics {
-        app_address: "0xAb".into(),
-        chain: "1".into(),
-        health: warden::metrics::Health::Ok,
+        labels: warden::metrics::Labels {
+            app_address: "0xAb".into(),
+            chain: "1".into(),
+        },
+        end: warden::metrics::RunEnd {
+            health: warden::metrics::Health::Ok,
+            class: None,
+            outcome: warden::outcome::Outcome::Submitted,
+        },
         balance_wei: Some("1".into()),
         next_batch_nonce: Some(1),
         pending_batches: 1,

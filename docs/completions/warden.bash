@@ -161,7 +161,7 @@ _warden() {
 
     case "${cmd}" in
         warden)
-            opts="-h -V --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help --version init tick submit status recover snapshot inspect help"
+            opts="-h -V --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help --version init tick submit status recover snapshot inspect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,6 +176,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -441,7 +445,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__init)
-            opts="-h --app --batch-submitter --erc20-portal --token --fee-recipient --chain-id --bootstrap --bootstrap-block --max-wait-blocks --preemptive-margin-blocks --l1-confirmation --max-log-range --long-range-error-codes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --app --batch-submitter --erc20-portal --token --fee-recipient --chain-id --bootstrap --bootstrap-block --max-wait-blocks --preemptive-margin-blocks --l1-confirmation --max-log-range --long-range-error-codes --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +515,10 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --l1-cross-check-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --sequencer-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -535,7 +543,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help state batch help"
+            opts="-h --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help state batch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +558,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -577,7 +589,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect__subcmd__batch)
-            opts="-h --chain-id --app --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --chain-id --app --encoding --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,6 +616,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -687,7 +703,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__inspect__subcmd__state)
-            opts="-h --encoding --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --encoding --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +722,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,7 +753,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help repair clear flush replay restore help"
+            opts="-h --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help repair clear flush replay restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,6 +768,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -775,7 +799,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__clear)
-            opts="-h --block --reason --force --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --block --reason --force --yes --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -798,6 +822,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -825,7 +853,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__flush)
-            opts="-h --key-file --max-fee-gwei --timeout --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --key-file --max-fee-gwei --timeout --yes --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -852,6 +880,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -977,7 +1009,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__repair)
-            opts="-h --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --yes --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,6 +1024,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1019,7 +1055,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__replay)
-            opts="-h --from-block --to-block --from --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --from-block --to-block --from --out --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1053,6 +1089,10 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --l1-cross-check-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --sequencer-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1077,7 +1117,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__recover__subcmd__restore)
-            opts="-h --from --yes --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --from --yes --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,6 +1136,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1123,7 +1167,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__snapshot)
-            opts="-h --out --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help verify help"
+            opts="-h --out --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,6 +1186,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1211,7 +1259,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__snapshot__subcmd__verify)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1226,6 +1274,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1253,7 +1305,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__status)
-            opts="-h --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1268,6 +1320,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1295,7 +1351,7 @@ _warden() {
             return 0
             ;;
         warden__subcmd__submit)
-            opts="-h --outbox --key-file --confirmations --max-fee-gwei --timeout --dry-run --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --outbox --key-file --confirmations --max-fee-gwei --timeout --dry-run --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1333,6 +1389,10 @@ _warden() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --l1-cross-check-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --sequencer-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1357,13 +1417,17 @@ _warden() {
             return 0
             ;;
         warden__subcmd__tick)
-            opts="-h --keep --log-format --state-dir --l1-rpc-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
+            opts="-h --keep --stall-threshold-blocks --log-format --state-dir --l1-rpc-url --l1-cross-check-url --sequencer-url --metrics-file --deadline --max-response-bytes --allow-insecure-rpc --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-threshold-blocks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1376,6 +1440,10 @@ _warden() {
                     return 0
                     ;;
                 --l1-rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --l1-cross-check-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_warden_global_optspecs
-    string join \n log-format= state-dir= l1-rpc-url= sequencer-url= metrics-file= deadline= max-response-bytes= allow-insecure-rpc h/help V/version
+    string join \n log-format= state-dir= l1-rpc-url= l1-cross-check-url= sequencer-url= metrics-file= deadline= max-response-bytes= allow-insecure-rpc h/help V/version
 end
 
 function __fish_warden_needs_command
@@ -28,6 +28,7 @@ complete -c warden -n "__fish_warden_needs_command" -l log-format -d 'Event form
 text\t''"
 complete -c warden -n "__fish_warden_needs_command" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_needs_command" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_needs_command" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_needs_command" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_needs_command" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_needs_command" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -61,6 +62,7 @@ complete -c warden -n "__fish_warden_using_subcommand init" -l log-format -d 'Ev
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand init" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand init" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand init" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand init" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand init" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand init" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -68,10 +70,12 @@ complete -c warden -n "__fish_warden_using_subcommand init" -l max-response-byte
 complete -c warden -n "__fish_warden_using_subcommand init" -l allow-insecure-rpc -d 'Allow plain http:// to hosts other than loopback'
 complete -c warden -n "__fish_warden_using_subcommand init" -s h -l help -d 'Print help'
 complete -c warden -n "__fish_warden_using_subcommand tick" -l keep -d 'Checkpoints to retain, the head included (2 keeps a predecessor for rollback)' -r
+complete -c warden -n "__fish_warden_using_subcommand tick" -l stall-threshold-blocks -d 'The sequencer counts as stalled (a warning, never a page) when its finalized block trails the L1 confirmed head by more than this while L1 holds inputs above it' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l log-format -d 'Event format on stderr (default: text on a terminal, json otherwise)' -r -f -a "json\t''
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand tick" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand tick" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand tick" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand tick" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand tick" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -87,6 +91,7 @@ complete -c warden -n "__fish_warden_using_subcommand submit" -l log-format -d '
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand submit" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand submit" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand submit" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand submit" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand submit" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand submit" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -98,6 +103,7 @@ complete -c warden -n "__fish_warden_using_subcommand status" -l log-format -d '
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand status" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand status" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand status" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand status" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand status" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand status" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -108,6 +114,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_se
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and not __fish_seen_subcommand_from repair clear flush replay restore help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -124,6 +131,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from repair" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -137,6 +145,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from clear" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -152,6 +161,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from flush" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -167,6 +177,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from replay" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -178,6 +189,7 @@ complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand recover; and __fish_seen_subcommand_from restore" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -196,6 +208,7 @@ complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and not __fish_seen_subcommand_from verify help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -208,6 +221,7 @@ complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand snapshot; and __fish_seen_subcommand_from verify" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -220,6 +234,7 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_se
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and not __fish_seen_subcommand_from state batch help" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -236,6 +251,7 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from state" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r
@@ -251,6 +267,7 @@ complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_s
 text\t''"
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l state-dir -d 'The state directory (created by `init`)' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l l1-rpc-url -d 'L1 JSON-RPC endpoint; repeat for ordered failover (comma-separated in the variable). Never persisted or logged beyond scheme://host[:port]' -r
+complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l l1-cross-check-url -d 'An independent L1 endpoint that must agree before any head flip or verdict (repeatable; comma-separated in the variable). Disagreement is exit 1, never a verdict' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l sequencer-url -d 'Sequencer base URL (pinned by `init`; this overrides it for one run)' -r
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l metrics-file -d 'Write this run\'s metrics here instead of the state directory\'s file' -r -F
 complete -c warden -n "__fish_warden_using_subcommand inspect; and __fish_seen_subcommand_from batch" -l deadline -d 'Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot 10m, recover flush its --timeout + 60s; none for the other commands' -r

@@ -8,7 +8,8 @@ use super::input::Input;
 use super::machine::{FridgeEntry, Machine, NoEffects, SchedulerFold};
 use super::recovery::prepare_lazy;
 use super::scheduler::{BatchRejection, SchedulerConfig};
-use std::collections::VecDeque;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
 
 /// How the scheduler took a batch (the `outcome` label of `batches_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +183,54 @@ pub fn fridge_figures(
             let due = i128::from(b) + i128::from(max_wait_blocks);
             (due - i128::from(at)).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
         }),
+    }
+}
+
+/// Every liveness figure, measured at one L1 block (the confirmed head read in the run): what
+/// `status.prom`, `status` and the warning events report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// The L1 confirmed head the ages and margins are measured from.
+    pub at_block: u64,
+    /// The counters count from this block (the bootstrap block, or a migration).
+    pub since_block: u64,
+    pub fridge_inputs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fridge_oldest_age_blocks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backstop_margin_blocks: Option<i64>,
+    /// `BatchOutcome` label → count.
+    pub batches: BTreeMap<String, u64>,
+    /// `OpOutcome` label → count (from the committed fold only).
+    pub user_ops: BTreeMap<String, u64>,
+    pub blocks_since_executed_batch: u64,
+}
+
+impl Figures {
+    /// From a preview that reached `at` (it carries the committed op counts unchanged).
+    pub fn new(preview: &Preview, at: u64) -> Self {
+        let liveness = &preview.liveness;
+        let fridge = preview.fridge_figures(at);
+        Self {
+            at_block: at,
+            since_block: liveness.since_block,
+            fridge_inputs: fridge.inputs,
+            fridge_oldest_age_blocks: fridge.oldest_age_blocks,
+            backstop_margin_blocks: fridge.backstop_margin_blocks,
+            batches: BatchOutcome::ALL
+                .iter()
+                .map(|o| (o.as_str().to_string(), liveness.batches_of(*o)))
+                .collect(),
+            user_ops: OpOutcome::ALL
+                .iter()
+                .map(|o| (o.as_str().to_string(), liveness.ops_of(*o)))
+                .collect(),
+            blocks_since_executed_batch: at.saturating_sub(
+                liveness
+                    .last_accepted_batch_block
+                    .unwrap_or(liveness.since_block),
+            ),
+        }
     }
 }
 

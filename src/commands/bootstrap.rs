@@ -2,7 +2,10 @@
 //! `recover replay`: a bundle of this identity, and a block whose hash and input count L1
 //! confirms (through the verified input stream, so no historical state is needed).
 
-use crate::l1::inputs::{self, InputSpec, StreamError};
+use super::cross_check_failed;
+use crate::events::Events;
+use crate::l1::crosscheck::CrossCheck;
+use crate::l1::inputs::{self, Base, InputSpec, StreamError};
 use crate::l1::{BlockRef, L1Client};
 use crate::outcome::Stop;
 use crate::state::bundle::{VerifiedBundle, verify_bundle};
@@ -33,17 +36,31 @@ pub(crate) fn require_identity(bundle: &VerifiedBundle, config: &Config) -> Resu
     }
 }
 
-/// `block` exists on L1 (with `expected_hash`, when the caller has one, e.g. a bundle's) and L1
-/// proves the application had exactly `input_count` inputs there. `advice` says what to do when
-/// the count disagrees.
+/// A starting point a caller claims: a block, its hash when the caller has one (a bundle's), and
+/// the application's input count there.
+pub(crate) struct Claim<'a> {
+    pub block: u64,
+    pub expected_hash: Option<B256>,
+    pub input_count: u64,
+    /// What to do when L1 disagrees with the count.
+    pub advice: &'a str,
+}
+
+/// The claimed block exists on L1 (with the expected hash, when there is one) and L1 proves the
+/// application had exactly the claimed number of inputs there.
 pub(crate) async fn bootstrap_on_l1(
     l1: &L1Client,
+    cross: Option<&CrossCheck>,
+    events: &Events,
     config: &Config,
-    block: u64,
-    expected_hash: Option<B256>,
-    input_count: u64,
-    advice: &str,
+    claim: Claim<'_>,
 ) -> Result<BlockRef, Stop> {
+    let Claim {
+        block,
+        expected_hash,
+        input_count,
+        advice,
+    } = claim;
     // A starting point must be confirmed: a hash pinned above the confirmed head could be
     // reorged out, and the next tick would find no retained checkpoint to fall back to.
     let confirmed = l1.confirmed_head(config.l1_confirmation).await?;
@@ -71,9 +88,22 @@ pub(crate) async fn bootstrap_on_l1(
         number: block,
         hash,
     };
-    inputs::prove_count(l1, &InputSpec::of(config), start, input_count, confirmed)
+    let spec = InputSpec::of(config);
+    let verified = inputs::prove_count(l1, &spec, start, input_count, confirmed)
         .await
         .map_err(|e| count_disagreement(e, block, input_count, advice))?;
+    // A new head: the cross-check endpoints confirm the block and its input count too.
+    if let Some(cross) = cross {
+        let base = Base {
+            block,
+            hash: Some(hash),
+            input_count,
+        };
+        cross
+            .inputs(l1, &spec, base, &verified, config.l1_confirmation)
+            .await
+            .map_err(|f| cross_check_failed(f, events))?;
+    }
     Ok(start)
 }
 

@@ -3,10 +3,11 @@
 //! whole span before the caller concludes anything.
 
 use crate::canonical::executor::{Executor, NativeExecutor};
+use crate::canonical::liveness::Preview;
 use crate::canonical::{AdvanceError, Machine};
 use crate::events::{Events, Progress};
 use crate::l1::L1Client;
-use crate::l1::inputs::{self, Base, Flow, InputSpec, Span, StreamError};
+use crate::l1::inputs::{self, Base, Flow, InputSpec, Part, Span, StreamError, Verified};
 use crate::outcome::Stop;
 
 /// A fold over a verified span.
@@ -14,6 +15,11 @@ pub(crate) struct Folded {
     /// The machine after the last input folded (stopped, when an input stopped it).
     pub machine: Machine,
     pub replayed: u64,
+    /// The scheduler's view at the witness block: the machine's, moved on over the inputs
+    /// beyond the target without signature work (liveness figures only).
+    pub preview: Preview,
+    /// What the stream proved (for the cross-check).
+    pub verified: Verified,
 }
 
 /// Streams (base, span.target] into `machine` (which must be at `base`), reporting progress.
@@ -28,7 +34,16 @@ pub(crate) async fn fold(
     let mut executor = NativeExecutor::new(machine);
     let mut progress = Progress::new(events, span.target.number - base.block);
     let mut replayed = 0u64;
-    inputs::stream(l1, spec, base, span, |end, inputs| {
+    let mut preview: Option<Preview> = None;
+    let verified = inputs::stream(l1, spec, base, span, |part| {
+        let (end, inputs) = match part {
+            Part::Upto { end, inputs } => (end, inputs),
+            Part::Beyond(inputs) => {
+                let preview = preview.get_or_insert_with(|| Preview::of(&executor.machine));
+                inputs.iter().for_each(|input| preview.observe(input));
+                return Ok(Flow::Continue);
+            }
+        };
         let outcome = executor.advance_window(&inputs);
         replayed += outcome.reports.len() as u64;
         match outcome.error {
@@ -44,8 +59,11 @@ pub(crate) async fn fold(
         Ok(Flow::Continue)
     })
     .await?;
+    let preview = preview.unwrap_or_else(|| Preview::of(&executor.machine));
     Ok(Folded {
         machine: executor.machine,
         replayed,
+        preview,
+        verified,
     })
 }

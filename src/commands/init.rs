@@ -3,13 +3,14 @@
 //! identity; refuses a different one, naming the field. Step by step as operator-contract §5
 //! init describes it.
 
-use super::bootstrap::{bootstrap_on_l1, require_identity};
-use super::{connect_l1, runtime, within};
+use super::bootstrap::{Claim, bootstrap_on_l1, require_identity};
+use super::{connect_cross_check, connect_l1, runtime, within};
 use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
 use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
+use crate::l1::crosscheck::CrossCheck;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::bundle::{VerifiedBundle, verify_bundle};
 use crate::state::checkpoint::{CheckpointMeta, load_head, publish};
@@ -94,10 +95,18 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
     let leftovers = state.init_leftovers()?;
 
     let l1 = connect_l1(global, args.chain_id)?;
+    let cross = connect_cross_check(global, args.chain_id)?;
     let rt = runtime()?;
     let (config, block_hash, machine) = rt.block_on(within(
         global.deadline(started, None),
-        verify_on_l1(&l1, args, bundle.as_ref(), &pinned_sequencer),
+        verify_on_l1(
+            &l1,
+            cross.as_ref(),
+            events,
+            args,
+            bundle.as_ref(),
+            &pinned_sequencer,
+        ),
     ))?;
 
     let fs = RealFs;
@@ -157,6 +166,8 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
 /// empty machine with no input at the genesis block, or a bundle that L1 confirms.
 async fn verify_on_l1(
     l1: &L1Client,
+    cross: Option<&CrossCheck>,
+    events: &Events,
     args: &InitArgs,
     bundle: Option<&VerifiedBundle>,
     sequencer_url: &(String, Option<Sha256Digest>),
@@ -171,7 +182,7 @@ async fn verify_on_l1(
     let mut config = desired_config(args, &placeholder(), sequencer_url);
     config.chain_id = chain_id;
     config.input_box = input_box;
-    let (machine, count) = match bundle {
+    let (machine, expected_hash) = match bundle {
         None => {
             let block = match args.bootstrap_block {
                 Some(block) => block,
@@ -179,6 +190,7 @@ async fn verify_on_l1(
             };
             let mut machine = config.genesis_machine();
             machine.advance_to_block(block);
+            machine.reset_liveness();
             (machine, None)
         }
         Some(bundle) => {
@@ -196,11 +208,15 @@ async fn verify_on_l1(
     };
     let block = bootstrap_on_l1(
         l1,
+        cross,
+        events,
         &config,
-        machine.last_processed_block,
-        count,
-        machine.inputs_processed,
-        advice,
+        Claim {
+            block: machine.last_processed_block,
+            expected_hash,
+            input_count: machine.inputs_processed,
+            advice,
+        },
     )
     .await?;
     config.bootstrap = Bootstrap {

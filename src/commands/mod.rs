@@ -12,6 +12,7 @@ pub mod tick;
 
 use crate::cli::GlobalArgs;
 use crate::events::Events;
+use crate::l1::crosscheck::{CheckFailure, CrossCheck};
 use crate::l1::{L1Client, L1Settings};
 use crate::outcome::{Deadline, Done, Stop};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -169,12 +170,38 @@ pub(crate) fn record_run<D: serde::Serialize>(
     }
 }
 
+/// The cross-check endpoints of a run (`--l1-cross-check-url`), when any.
+pub(crate) fn connect_cross_check(
+    global: &GlobalArgs,
+    pinned_chain: Option<u64>,
+) -> Result<Option<CrossCheck>, Stop> {
+    CrossCheck::connect(
+        &global.l1_cross_check_endpoints()?,
+        pinned_chain,
+        l1_settings(global),
+    )
+}
+
+/// A cross-check that did not pass: the `l1_endpoints_disagree` event, and exit 1.
+pub(crate) fn cross_check_failed(failure: CheckFailure, events: &Events) -> Stop {
+    match failure {
+        CheckFailure::Disagree(d) => {
+            events.warn("l1_endpoints_disagree", d.event());
+            d.stop()
+        }
+        CheckFailure::L1(e) => Stop::from(e).context("a cross-check L1 endpoint"),
+    }
+}
+
+fn l1_settings(global: &GlobalArgs) -> L1Settings {
+    L1Settings {
+        max_response_bytes: global.max_response_bytes,
+        ..L1Settings::default()
+    }
+}
+
 /// The one L1 connection of a run: every endpoint given, the chain pinned (checked on each
 /// endpoint's first call). No network call happens here.
 pub(crate) fn connect_l1(global: &GlobalArgs, pinned_chain: Option<u64>) -> Result<L1Client, Stop> {
-    let settings = L1Settings {
-        max_response_bytes: global.max_response_bytes,
-        ..L1Settings::default()
-    };
-    L1Client::connect(&global.l1_endpoints()?, pinned_chain, settings)
+    L1Client::connect(&global.l1_endpoints()?, pinned_chain, l1_settings(global))
 }

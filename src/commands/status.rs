@@ -2,12 +2,13 @@
 //! writes; exits 1 when the directory is missing, unreadable or its head does not verify.
 
 use crate::cli::GlobalArgs;
+use crate::commands::tick::TickDetails;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::checkpoint::load_head;
 use crate::state::config::load_config;
 use crate::state::latch::{self, Latch};
-use crate::state::records::read_json_value;
+use crate::state::records::{RunRecord, read_json_value, read_run_record};
 use crate::timefmt::rfc3339_millis;
 use serde_json::{Value, json};
 use std::time::SystemTime;
@@ -36,8 +37,10 @@ pub fn build_report(state: &StateDir) -> (Value, Option<Stop>) {
             value
         }
     };
+    let mut committed = Value::Null;
     let head = match load_head(state) {
         Ok(loaded) => {
+            committed = committed_liveness(&loaded.machine.liveness);
             let age = age_seconds(&loaded.head.created_at);
             json!({
                 "checkpoint": loaded.head.checkpoint,
@@ -71,12 +74,44 @@ pub fn build_report(state: &StateDir) -> (Value, Option<Stop>) {
         "latched": latched,
         "divergence": divergence,
         "last_tick": read_or_error(&state.last_tick()),
+        "liveness": liveness(state, committed),
         "submitter": {
             "watermark": read_or_error(&state.watermark()),
             "last_submit": read_or_error(&state.last_submit()),
         },
     });
     (report, problem)
+}
+
+/// The liveness figures of the last tick that measured them (at its L1 confirmed head), and the
+/// head checkpoint's own counters (where they start: a state written before the counters
+/// existed starts them at its migration block).
+fn liveness(state: &StateDir, committed: Value) -> Value {
+    let last: Option<RunRecord<TickDetails>> = read_run_record(&state.last_tick());
+    let details = last.map(|r| r.details);
+    json!({
+        "figures": details.as_ref().and_then(|d| d.liveness.clone()),
+        "sequencer_stalled": details.as_ref().and_then(|d| d.sequencer_stalled),
+        "committed": committed,
+    })
+}
+
+fn committed_liveness(liveness: &crate::canonical::liveness::Liveness) -> Value {
+    use crate::canonical::liveness::{BatchOutcome, OpOutcome};
+    let batches: serde_json::Map<String, Value> = BatchOutcome::ALL
+        .iter()
+        .map(|o| (o.as_str().to_string(), json!(liveness.batches_of(*o))))
+        .collect();
+    let ops: serde_json::Map<String, Value> = OpOutcome::ALL
+        .iter()
+        .map(|o| (o.as_str().to_string(), json!(liveness.ops_of(*o))))
+        .collect();
+    json!({
+        "counters_since_block": liveness.since_block,
+        "batches": batches,
+        "user_ops": ops,
+        "last_accepted_batch_block": liveness.last_accepted_batch_block,
+    })
 }
 
 fn read_or_error(path: &std::path::Path) -> Value {

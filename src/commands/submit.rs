@@ -5,9 +5,13 @@
 mod report;
 mod send;
 
-use super::{Ended, SUBMIT_DEADLINE, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal};
+use super::{
+    Ended, SUBMIT_DEADLINE, SUBMIT_SIGNAL_GRACE, connect_cross_check, connect_l1,
+    cross_check_failed, runtime, until_signal,
+};
 use crate::cli::{GlobalArgs, SubmitArgs};
 use crate::events::Events;
+use crate::l1::crosscheck::CrossCheck;
 use crate::l1::{At, L1Client};
 use crate::outcome::{Done, Stop};
 use crate::state::StateDir;
@@ -59,6 +63,7 @@ fn submit(
     // Recorded for the sequencer's pruning only once it names a readable outbox.
     observed.details.outbox = args.outbox.display().to_string();
     let l1 = connect_l1(global, Some(config.chain_id))?;
+    let cross = connect_cross_check(global, Some(config.chain_id))?;
     let rt = runtime()?;
     let interrupted = AtomicBool::new(false);
     let deadline = global.deadline(started, Some(SUBMIT_DEADLINE));
@@ -67,6 +72,7 @@ fn submit(
         config: &config,
         args,
         l1: &l1,
+        cross: cross.as_ref(),
         events,
         sender: send::Sender {
             state,
@@ -102,6 +108,7 @@ struct Run<'a> {
     config: &'a Config,
     args: &'a SubmitArgs,
     l1: &'a L1Client,
+    cross: Option<&'a CrossCheck>,
     events: &'a Events,
     sender: send::Sender<'a>,
 }
@@ -109,8 +116,15 @@ struct Run<'a> {
 impl Run<'_> {
     async fn cycle(&self, observed: &mut Observed) -> Result<Done, Stop> {
         let (config, l1) = (self.config, self.l1);
-        // 1. The RPC serves the pinned chain, before anything is signed.
+        // 1. The RPC serves the pinned chain, before anything is signed; with cross-check
+        //    endpoints, they serve it too and agree on the submitter's (non-pending) nonce.
         l1.chain_id().await?;
+        if let Some(cross) = self.cross {
+            cross
+                .before_signing(l1, config.batch_submitter)
+                .await
+                .map_err(|f| cross_check_failed(f, self.events))?;
+        }
         // 2. The accepted batch-nonce frontier, from L1.
         let confirmed_head = l1.confirmed_head(config.l1_confirmation).await?;
         let confirmed = confirmed_frontier(l1, self.state, config, confirmed_head).await?;

@@ -3,21 +3,26 @@
 //! (those exit 1), and never claims agreement on an unverified view: every verdict and every
 //! head flip rests on inputs that `l1::inputs` proved complete in this run.
 
+mod crosscheck;
 mod evidence;
 mod reorg;
 mod report;
 mod verdict;
 
-use super::fold::fold;
-use super::{Ended, TICK_DEADLINE, TICK_SIGNAL_GRACE, connect_l1, runtime, until_signal};
+use super::fold::{Folded, fold};
+use super::{
+    Ended, TICK_DEADLINE, TICK_SIGNAL_GRACE, connect_cross_check, connect_l1, runtime, until_signal,
+};
+use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
-use crate::canonical::{Machine, Sha256Digest};
+use crate::canonical::liveness::Figures;
 use crate::cli::{GlobalArgs, TickArgs};
 use crate::events::Events;
+use crate::l1::crosscheck::CrossCheck;
 use crate::l1::inputs::{Base, InputSpec, Span};
 use crate::l1::{BlockRef, L1Client};
 use crate::outcome::{Done, Outcome, Stop, VerdictKind};
-use crate::sequencer::{Finalized, SequencerClient};
+use crate::sequencer::{Poll, SequencerClient};
 use crate::state::StateDir;
 use crate::state::checkpoint::{CheckpointMeta, LoadedHead, load_head, publish, read_head};
 use crate::state::config::{Config, load_config};
@@ -25,7 +30,8 @@ use crate::state::fs::RealFs;
 use crate::state::latch::{self, Divergence, Latch, StopRecord};
 use crate::state::lock::{LockDomain, StateLock};
 use crate::timefmt::rfc3339_millis;
-use report::Observed;
+pub use report::TickDetails;
+use report::{Liveness, Observed};
 use serde_json::json;
 use std::sync::atomic::AtomicBool;
 use std::time::{Instant, SystemTime};
@@ -38,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &TickArgs, events: &Events) -> Result<Done
     let mut observed = Observed::default();
     let result = tick(&state, global, args, events, &mut observed, started);
     // 8. Always write last_tick.json and status.prom.
-    report::record(&state, global, &result, &observed, started, events);
+    report::record(&state, global, args, &result, &observed, started, events);
     result
 }
 
@@ -70,11 +76,13 @@ fn tick(
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let sequencer = SequencerClient::new(global.sequencer_endpoint(&config)?)?;
     let rt = runtime()?;
+    let cross = connect_cross_check(global, Some(config.chain_id))?;
     let cycle = Cycle {
         state,
         config: &config,
         args,
         l1: &l1,
+        cross: cross.as_ref(),
         sequencer: &sequencer,
         events,
     };
@@ -110,6 +118,8 @@ struct Cycle<'a> {
     config: &'a Config,
     args: &'a TickArgs,
     l1: &'a L1Client,
+    /// `--l1-cross-check-url` endpoints, when any.
+    cross: Option<&'a CrossCheck>,
     sequencer: &'a SequencerClient,
     events: &'a Events,
 }
@@ -122,67 +132,68 @@ enum Checked {
 
 impl Cycle<'_> {
     async fn run(&self, head: LoadedHead, observed: &mut Observed) -> Result<Done, Stop> {
-        let p = head.head.block;
-        // 3. The sequencer's finalized block.
-        let polled = match self.sequencer.finalized().await? {
-            Finalized::NothingYet => {
+        // 3–5, the reads that need nothing else, concurrently (an idle tick stays one round
+        // trip): the sequencer's finalized block and digest, and L1's confirmed head (the
+        // pinned chain is checked on that first contact).
+        let (polled, confirmed) = tokio::join!(self.sequencer.poll(), self.confirmed_head());
+        let (polled, served) = match polled? {
+            Poll::NothingYet => {
                 return Err(Stop::transient(
                     "the sequencer has nothing finalized yet (404); the next run retries",
                 ));
             }
-            Finalized::Unavailable => {
+            Poll::Unavailable => {
                 return Err(Stop::transient(
                     "the sequencer answers 503 (it may have detected a divergence itself); \
                      check its logs — the next run retries",
                 ));
             }
-            Finalized::At {
-                inclusion_block, ..
-            } => inclusion_block,
+            Poll::At {
+                inclusion_block,
+                sha256,
+            } => (inclusion_block, sha256),
         };
-        if polled == p {
-            return Ok(Done::new(
-                Outcome::Idle,
-                format!("the sequencer is still at block {p}"),
-            ));
+        let confirmed = confirmed?;
+        observed.confirmed_head = Some(confirmed.number);
+        observed.sequencer_block = Some(polled);
+        if polled < head.head.block {
+            return self.regressed(head, polled, confirmed, observed).await;
         }
-        if polled < p {
-            return self.regressed(head, polled, observed).await;
-        }
-        // 4. The sequencer's digest of its state at the target block B.
-        let digest = self.sequencer.digest(polled).await?;
-        let target = digest.inclusion_block;
-        if target <= p {
+        if confirmed.number < polled {
             return Err(Stop::transient(format!(
-                "the sequencer answered inclusion block {polled} then digest block {target} \
-                 (head {p}); it is moving — the next run retries"
-            )));
-        }
-        // 5. L1: the pinned chain (checked on first contact), the confirmed head at or above B,
-        //    and P still canonical (else roll back, or latch a reorg below the head).
-        let confirmed = self.confirmed_head(observed).await?;
-        if confirmed.number < target {
-            return Err(Stop::transient(format!(
-                "the L1 {} head {} is behind the sequencer's block {target}; the next run retries",
+                "the L1 {} head {} is behind the sequencer's block {polled}; the next run retries",
                 self.config.l1_confirmation.as_str(),
                 confirmed.number
             )));
         }
+        // 5. P still canonical (else roll back, or latch a reorg below the head).
         let head = match self.canonical_head(head, confirmed, observed).await? {
             Checked::Kept(head) | Checked::RolledBack(head) => head,
         };
         observed.head_block = Some(head.head.block);
+        // 4. The sequencer's digest of its state at B (older builds: download and hash).
+        let served = match served {
+            Some(sha256) => sha256,
+            None => self.sequencer.digest(polled).await?.sha256,
+        };
         let target = BlockRef {
-            number: target,
-            hash: self.l1.block_hash(target).await?.ok_or_else(|| {
+            number: polled,
+            hash: self.l1.block_hash(polled).await?.ok_or_else(|| {
                 Stop::transient(format!(
-                    "the L1 node has no block {target}; the next run retries"
+                    "the L1 node has no block {polled}; the next run retries"
                 ))
             })?,
         };
+        if polled == head.head.block {
+            return self
+                .unchanged(head, target, served, confirmed, observed)
+                .await;
+        }
         // 6. Replay (P, B] from the verified input stream.
-        let machine = self.replay(&head, target, confirmed, observed).await?;
-        if let Some(stop) = machine.stopped().cloned() {
+        let folded = self.fold(&head, target, confirmed, observed).await?;
+        if let Some(stop) = folded.machine.stopped().cloned() {
+            self.confirm_inputs(&head, &folded.verified, observed)
+                .await?;
             let record = self.record(&head, VerdictKind::CanonicalMachineDead, target.number);
             let record = Divergence {
                 stop: Some(StopRecord::from(&stop)),
@@ -193,29 +204,49 @@ impl Cycle<'_> {
                 ..record
             };
             let verdict = self.latch(record, observed);
-            let canonical = machine.before_stop().state_bytes();
+            let canonical = folded.machine.before_stop().state_bytes();
             evidence::dead_machine(self.state, target.number, &canonical, &stop, self.events);
             return Err(verdict);
         }
         // 7. Compare; publish on agreement, latch on a mismatch.
-        self.compare(&head, machine, target, digest.sha256, observed)
-            .await
+        self.compare(&head, folded, target, served, observed).await
     }
 
-    async fn confirmed_head(&self, observed: &mut Observed) -> Result<BlockRef, Stop> {
-        let confirmed = self.l1.confirmed_head(self.config.l1_confirmation).await?;
-        observed.confirmed_head = Some(confirmed.number);
-        Ok(confirmed)
+    async fn confirmed_head(&self) -> Result<BlockRef, Stop> {
+        Ok(self.l1.confirmed_head(self.config.l1_confirmation).await?)
     }
 
-    /// Step 6: folds (P, B] from the verified input stream.
-    async fn replay(
+    /// The sequencer is still at the head's block: its digest must still be the head's (a
+    /// sequencer whose served state changes without its block moving is a mismatch), and the
+    /// liveness figures move on over (P, confirmed head].
+    async fn unchanged(
+        &self,
+        head: LoadedHead,
+        at: BlockRef,
+        served: Sha256Digest,
+        confirmed: BlockRef,
+        observed: &mut Observed,
+    ) -> Result<Done, Stop> {
+        let p = head.head.block;
+        let folded = self.fold(&head, at, confirmed, observed).await?;
+        if served != head.head.state_sha256 {
+            return self.mismatch(&head, folded, at, served, observed).await;
+        }
+        Ok(Done::new(
+            Outcome::Idle,
+            format!("the sequencer is still at block {p}, with the same state"),
+        ))
+    }
+
+    /// Step 6: folds (P, B] from the verified input stream, and moves the liveness figures on
+    /// over (B, confirmed head].
+    async fn fold(
         &self,
         head: &LoadedHead,
         target: BlockRef,
         confirmed: BlockRef,
         observed: &mut Observed,
-    ) -> Result<Machine, Stop> {
+    ) -> Result<Folded, Stop> {
         let folded = fold(
             self.l1,
             &InputSpec::of(self.config),
@@ -230,51 +261,76 @@ impl Cycle<'_> {
         )
         .await?;
         observed.inputs_replayed = folded.replayed;
-        Ok(folded.machine)
+        if folded.machine.stopped().is_none() {
+            observed.liveness = Some(Liveness {
+                figures: Figures::new(&folded.preview, confirmed.number),
+                before: head.machine.liveness,
+                inputs_above_sequencer: folded.preview.inputs,
+            });
+        }
+        Ok(folded)
     }
 
     /// Step 7.
     async fn compare(
         &self,
         head: &LoadedHead,
-        mut machine: Machine,
+        mut folded: Folded,
         target: BlockRef,
         served: Sha256Digest,
         observed: &mut Observed,
     ) -> Result<Done, Stop> {
-        machine.advance_to_block(target.number);
-        let canonical_bytes = machine.state_bytes();
-        let canonical = Sha256Digest::of(&canonical_bytes);
-        let folded = machine.inputs_processed;
-        if canonical == served {
-            let machine_bytes =
-                encode_machine(&machine).map_err(|e| Stop::internal(e.to_string()))?;
-            let (new_head, leftovers) = publish(
-                &RealFs,
-                self.state,
-                CheckpointMeta {
-                    block: target.number,
-                    block_hash: target.hash,
-                    input_count: folded,
-                },
-                &machine_bytes,
-                canonical,
-                self.args.keep as usize,
-                &rfc3339_millis(SystemTime::now()),
-            )?;
-            if !leftovers.is_empty() {
-                self.events
-                    .warn("gc_incomplete", json!({"paths": leftovers}));
-            }
-            observed.head_block = Some(new_head.block);
-            return Ok(Done::new(
-                Outcome::Agreed,
-                format!(
-                    "agreed at block {} ({folded} inputs, {} replayed), state sha256 {canonical}",
-                    target.number, observed.inputs_replayed
-                ),
-            ));
+        folded.machine.advance_to_block(target.number);
+        let canonical = Sha256Digest(folded.machine.state_sha256());
+        if canonical != served {
+            return self.mismatch(head, folded, target, served, observed).await;
         }
+        // The head flips only on a view the cross-check endpoints confirm too.
+        self.confirm_inputs(head, &folded.verified, observed)
+            .await?;
+        let inputs = folded.machine.inputs_processed;
+        let machine_bytes =
+            encode_machine(&folded.machine).map_err(|e| Stop::internal(e.to_string()))?;
+        let (new_head, leftovers) = publish(
+            &RealFs,
+            self.state,
+            CheckpointMeta {
+                block: target.number,
+                block_hash: target.hash,
+                input_count: inputs,
+            },
+            &machine_bytes,
+            canonical,
+            self.args.keep as usize,
+            &rfc3339_millis(SystemTime::now()),
+        )?;
+        if !leftovers.is_empty() {
+            self.events
+                .warn("gc_incomplete", json!({"paths": leftovers}));
+        }
+        observed.head_block = Some(new_head.block);
+        Ok(Done::new(
+            Outcome::Agreed,
+            format!(
+                "agreed at block {} ({inputs} inputs, {} replayed), state sha256 {canonical}",
+                target.number, observed.inputs_replayed
+            ),
+        ))
+    }
+
+    /// Latches `state_mismatch` at `target`, then collects the evidence.
+    async fn mismatch(
+        &self,
+        head: &LoadedHead,
+        folded: Folded,
+        target: BlockRef,
+        served: Sha256Digest,
+        observed: &mut Observed,
+    ) -> Result<Done, Stop> {
+        self.confirm_inputs(head, &folded.verified, observed)
+            .await?;
+        let canonical_bytes = folded.machine.state_bytes();
+        let canonical = Sha256Digest::of(&canonical_bytes);
         let record = Divergence {
             canonical_sha256: Some(canonical),
             sequencer_sha256: Some(served),

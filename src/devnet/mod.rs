@@ -118,18 +118,19 @@ pub fn install_tools(cache_dir: &Path) -> Result<DevnetTools, DevnetError> {
     Ok(tools)
 }
 
-/// A running anvil, killed when dropped.
+/// A running anvil, killed when dropped (with its own state cache directory).
 #[derive(Debug)]
 pub struct Anvil {
     child: Child,
     pub port: u16,
     pub url: String,
+    cache: PathBuf,
 }
 
 impl Anvil {
     /// Starts anvil on a free loopback port; `slots_in_an_epoch` sets how far `safe` lags.
     pub fn start(tools: &DevnetTools, slots_in_an_epoch: u64) -> Result<Anvil, DevnetError> {
-        Self::start_on_chain(tools, slots_in_an_epoch, CHAIN_ID)
+        Self::start_with(tools, slots_in_an_epoch, CHAIN_ID, &[])
     }
 
     /// As `start`, serving another chain id (for wrong-network drills).
@@ -138,7 +139,23 @@ impl Anvil {
         slots_in_an_epoch: u64,
         chain_id: u64,
     ) -> Result<Anvil, DevnetError> {
-        for _attempt in 0..5 {
+        Self::start_with(tools, slots_in_an_epoch, chain_id, &[])
+    }
+
+    /// As `start`, with more anvil arguments (e.g. `--prune-history`). Every anvil keeps its
+    /// persisted states in a directory of its own, removed when it stops (anvil's default,
+    /// `~/.foundry/anvil/tmp`, is never cleaned).
+    pub fn start_with(
+        tools: &DevnetTools,
+        slots_in_an_epoch: u64,
+        chain_id: u64,
+        extra: &[&str],
+    ) -> Result<Anvil, DevnetError> {
+        for attempt in 0..5 {
+            static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let cache = std::env::temp_dir()
+                .join(format!("warden-anvil-{}-{n}-{attempt}", std::process::id()));
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .map_err(|e| err("pick a port", e))?
@@ -147,6 +164,9 @@ impl Anvil {
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--chain-id", &chain_id.to_string()])
                 .args(["--slots-in-an-epoch", &slots_in_an_epoch.to_string()])
+                .arg("--cache-path")
+                .arg(&cache)
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -173,11 +193,13 @@ impl Anvil {
                         child,
                         port,
                         url: format!("http://127.0.0.1:{port}"),
+                        cache,
                     });
                 }
                 Err(_) => {
                     let _ = child.kill();
                     let _ = child.wait();
+                    let _ = std::fs::remove_dir_all(&cache);
                 }
             }
         }
@@ -193,6 +215,7 @@ impl Drop for Anvil {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.cache);
     }
 }
 
@@ -550,7 +573,7 @@ pub async fn inputs_up_to(
     deployment: &Deployment,
     block: u64,
 ) -> Result<Vec<crate::canonical::Input>, DevnetError> {
-    use crate::l1::inputs::{self, Base, Flow, InputSpec, Span};
+    use crate::l1::inputs::{self, Base, Flow, InputSpec, Part, Span};
     use crate::l1::logs::RangeCodes;
     use crate::l1::{BlockRef, L1Client, L1Settings};
     let endpoint =
@@ -586,8 +609,10 @@ pub async fn inputs_up_to(
             target,
             witness: target,
         },
-        |_, mut inputs| {
-            all.append(&mut inputs);
+        |part| {
+            if let Part::Upto { mut inputs, .. } = part {
+                all.append(&mut inputs);
+            }
             Ok::<_, crate::outcome::Stop>(Flow::Continue)
         },
     )
@@ -604,13 +629,14 @@ pub async fn canonical_state_at(
     url: &str,
     deployment: &Deployment,
     batch_submitter: Address,
+    max_wait_blocks: u64,
     block: u64,
 ) -> Result<(Vec<u8>, u64), DevnetError> {
     use crate::canonical::{Machine, SchedulerConfig, WalletConfig};
     let mut machine = Machine::genesis(
         SchedulerConfig {
             batch_submitter,
-            max_wait_blocks: 1200,
+            max_wait_blocks,
         },
         WalletConfig {
             erc20_portal: deployment.erc20_portal,

@@ -77,6 +77,17 @@ impl Span {
     }
 }
 
+/// What a stream hands its sink, window by window.
+#[derive(Debug)]
+pub enum Part {
+    /// The inputs of one window up to the target (possibly none), and the window's last block
+    /// (capped at the target).
+    Upto { end: u64, inputs: Vec<Input> },
+    /// Inputs beyond the target, in (target, witness]: verified like the rest, never folded
+    /// into a verdict (the liveness preview reads them).
+    Beyond(Vec<Input>),
+}
+
 /// What the sink wants after a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -93,6 +104,9 @@ pub struct Verified {
     pub input_count: u64,
     /// Inputs handed to the sink.
     pub delivered: u64,
+    /// A running SHA-256 over every input of (base, target] (index, block and the log's data):
+    /// two nodes that saw the same inputs give the same digest.
+    pub inputs_digest: crate::canonical::Sha256Digest,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,15 +174,15 @@ impl<E> From<L1Error> for StreamError<E> {
     }
 }
 
-/// Streams the inputs of (base, span.target] into `sink` window by window (each call gets the
-/// window's last block, capped at the target, and its inputs), and proves (base, span.witness]
-/// complete. The sink is called for every window up to the target, empty ones included.
+/// Streams the inputs of (base, span.target] into `sink` window by window (`Part::Upto`, every
+/// window up to the target, empty ones included), then those of (target, witness]
+/// (`Part::Beyond`, non-empty only), and proves (base, span.witness] complete.
 pub async fn stream<E>(
     l1: &L1Client,
     spec: &InputSpec,
     base: Base,
     span: Span,
-    mut sink: impl FnMut(u64, Vec<Input>) -> Result<Flow, E>,
+    mut sink: impl FnMut(Part) -> Result<Flow, E>,
 ) -> Result<Verified, StreamError<E>> {
     // Every request of one proof goes to one node.
     let l1 = &l1.single();
@@ -186,6 +200,7 @@ pub async fn stream<E>(
     };
     let mut input_count = base.input_count;
     let mut delivered = 0u64;
+    let mut digest = <sha2::Sha256 as sha2::Digest>::new();
     let mut wanted = true;
     let mut source = InputLogs { l1, spec };
     // (base, witness]: empty when they are the same block (scan makes no call for from > to).
@@ -196,7 +211,7 @@ pub async fn stream<E>(
         spec.max_log_range,
         &spec.codes,
         |start, end, logs| {
-            let mut inputs = Vec::new();
+            let (mut inputs, mut beyond) = (Vec::new(), Vec::new());
             for log in &logs {
                 check_log(spec, log, &[target, witness])?;
                 let input = log_to_input(log, &expectation).map_err(|e| match e {
@@ -214,17 +229,29 @@ pub async fn stream<E>(
                 expectation.next_index += 1;
                 if input.block_number <= target.number {
                     input_count = expectation.next_index;
+                    for part in [input.index, input.block_number, log.data.len() as u64] {
+                        sha2::Digest::update(&mut digest, part.to_be_bytes());
+                    }
+                    sha2::Digest::update(&mut digest, &log.data);
                     if wanted {
                         inputs.push(input);
                     }
+                } else if wanted {
+                    beyond.push(input);
                 }
             }
             if wanted && start <= target.number {
                 delivered += inputs.len() as u64;
-                if sink(end.min(target.number), inputs).map_err(StreamError::Sink)? == Flow::Enough
-                {
+                let end = end.min(target.number);
+                if sink(Part::Upto { end, inputs }).map_err(StreamError::Sink)? == Flow::Enough {
                     wanted = false;
                 }
+            }
+            if wanted
+                && !beyond.is_empty()
+                && sink(Part::Beyond(beyond)).map_err(StreamError::Sink)? == Flow::Enough
+            {
+                wanted = false;
             }
             Ok(())
         },
@@ -256,6 +283,7 @@ pub async fn stream<E>(
         span,
         input_count,
         delivered,
+        inputs_digest: crate::canonical::Sha256Digest(sha2::Digest::finalize(digest).into()),
     })
 }
 
@@ -328,7 +356,7 @@ pub async fn prove_count(
             input_count,
         },
         Span::new(block, confirmed),
-        |_, _| Ok::<_, Stop>(Flow::Continue),
+        |_| Ok::<_, Stop>(Flow::Continue),
     )
     .await
 }

@@ -3,6 +3,7 @@
 //! one is needed, and checks each endpoint's chain id against the pin on that endpoint's first
 //! call, concurrently with it. Messages never carry more of a URL than `scheme://host[:port]`.
 
+pub mod crosscheck;
 pub mod error;
 pub mod inputs;
 pub mod logs;

@@ -41,6 +41,21 @@ pub enum Finalized {
     },
 }
 
+/// The sequencer's finalized state as one poll sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Poll {
+    /// 404 on both routes: nothing finalized yet.
+    NothingYet,
+    /// 503: the sequencer says it diverged.
+    Unavailable,
+    /// The finalized block, with its digest when the digest route exists (older builds need a
+    /// state download to hash, done only when the digest is needed).
+    At {
+        inclusion_block: u64,
+        sha256: Option<Sha256Digest>,
+    },
+}
+
 /// The sequencer's digest of its finalized state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateDigest {
@@ -173,6 +188,48 @@ impl SequencerClient {
         })
     }
 
+    /// One poll: the digest route (block and digest in one answer); when it is missing, the
+    /// inclusion-block route.
+    pub async fn poll(&self) -> Result<Poll, SequencerError> {
+        let route = "/finalized_state/digest";
+        let response = self.get(route).await?;
+        match response.status().as_u16() {
+            200 => {
+                let value = self.json(route, response).await?;
+                let inclusion_block = self.inclusion_block(route, &value)?;
+                let sha256 = self.sha256(route, &value)?;
+                Ok(Poll::At {
+                    inclusion_block,
+                    sha256: Some(sha256),
+                })
+            }
+            503 => Ok(Poll::Unavailable),
+            404 => Ok(match self.finalized().await? {
+                Finalized::NothingYet => Poll::NothingYet,
+                Finalized::Unavailable => Poll::Unavailable,
+                Finalized::At {
+                    inclusion_block, ..
+                } => Poll::At {
+                    inclusion_block,
+                    sha256: None,
+                },
+            }),
+            other => Err(self.fail(route, format!("HTTP {other}"))),
+        }
+    }
+
+    fn sha256(
+        &self,
+        route: &str,
+        value: &serde_json::Value,
+    ) -> Result<Sha256Digest, SequencerError> {
+        value
+            .get("sha256")
+            .and_then(serde_json::Value::as_str)
+            .and_then(Sha256Digest::parse)
+            .ok_or_else(|| self.fail(route, "answer has no 64-hex-digit sha256"))
+    }
+
     /// The digest, falling back to downloading and hashing the state when the route is missing
     /// (an older build); the downloaded state must be at `polled`, the block the sequencer just
     /// reported as finalized.
@@ -203,11 +260,7 @@ impl SequencerClient {
         }
         let value = self.json(route, response).await?;
         let inclusion_block = self.inclusion_block(route, &value)?;
-        let sha256 = value
-            .get("sha256")
-            .and_then(serde_json::Value::as_str)
-            .and_then(Sha256Digest::parse)
-            .ok_or_else(|| self.fail(route, "answer has no 64-hex-digit sha256"))?;
+        let sha256 = self.sha256(route, &value)?;
         Ok(StateDigest {
             inclusion_block,
             sha256,

@@ -10,7 +10,7 @@
 use super::records::{FrontierCursor, SUBMITTER_RECORD_VERSION, read_frontier};
 use crate::canonical::batch::decode_batch;
 use crate::canonical::scheduler::{BatchFrontier, SchedulerConfig};
-use crate::l1::inputs::{self, Base, Flow, InputSpec, Span, StreamError};
+use crate::l1::inputs::{self, Base, Flow, InputSpec, Part, Span, StreamError};
 use crate::l1::{BlockRef, L1Client};
 use crate::outcome::Stop;
 use crate::state::StateDir;
@@ -118,9 +118,11 @@ pub async fn confirmed_frontier(
             target: confirmed,
             witness: confirmed,
         },
-        |_, inputs| {
-            for input in &inputs {
-                frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
+        |part| {
+            if let Part::Upto { inputs, .. } = part {
+                for input in &inputs {
+                    frontier.observe(&scheduler, input.sender, &input.payload, input.block_number);
+                }
             }
             Ok::<_, Stop>(Flow::Continue)
         },
@@ -159,7 +161,10 @@ pub async fn advance_over_unconfirmed(
                     target: latest,
                     witness: latest,
                 },
-                |_, inputs| {
+                |part| {
+                    let Part::Upto { inputs, .. } = part else {
+                        return Ok(Flow::Continue);
+                    };
                     for input in &inputs {
                         if input.sender != config.batch_submitter {
                             continue;

@@ -215,8 +215,13 @@ pub mod devnet {
 
     /// Starts anvil (safe lags latest by one block) and deploys everything.
     pub fn start(rt: &tokio::runtime::Runtime) -> TestDevnet {
+        start_with(rt, &[])
+    }
+
+    /// As `start`, with more anvil arguments.
+    pub fn start_with(rt: &tokio::runtime::Runtime, extra: &[&str]) -> TestDevnet {
         let tools = install_tools(&cache_dir()).expect("install devnet tools");
-        let anvil = Anvil::start(&tools, 1).expect("start anvil");
+        let anvil = Anvil::start_with(&tools, 1, CHAIN_ID, extra).expect("start anvil");
         let deployment = rt
             .block_on(async {
                 wait_ready(&anvil.url, std::time::Duration::from_secs(10)).await?;
@@ -273,12 +278,19 @@ pub mod world {
         pub state_dir: tempfile::TempDir,
         pub batch_nonce: u64,
         pub user_nonces: std::collections::HashMap<usize, u32>,
+        /// The scheduler's max_wait_blocks the honest sequencer folds with (init's).
+        pub max_wait_blocks: u64,
     }
 
     impl World {
         pub fn new() -> Self {
+            Self::with_anvil(&[])
+        }
+
+        /// A world whose anvil takes more arguments (e.g. `--prune-history`).
+        pub fn with_anvil(extra: &[&str]) -> Self {
             let rt = devnet::runtime();
-            let devnet = devnet::start(&rt);
+            let devnet = devnet::start_with(&rt, extra);
             Self {
                 rt,
                 devnet,
@@ -286,6 +298,7 @@ pub mod world {
                 state_dir: tempfile::tempdir().unwrap(),
                 batch_nonce: 0,
                 user_nonces: Default::default(),
+                max_wait_blocks: 1200,
             }
         }
 
@@ -412,6 +425,7 @@ pub mod world {
                     &self.devnet.anvil.url,
                     &self.devnet.deployment,
                     self.submitter(),
+                    self.max_wait_blocks,
                     block,
                 ))
                 .unwrap()

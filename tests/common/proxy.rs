@@ -46,6 +46,10 @@ pub enum Fault {
         method: String,
         result: String,
     },
+    /// eth_getBlockByNumber answers another hash for this block (a node on another branch).
+    LieBlockHash(u64),
+    /// The `safe` and `finalized` tags answer the block this many below (a lagging node).
+    ConfirmedBehind(u64),
 }
 
 pub struct RpcProxy {
@@ -123,6 +127,22 @@ fn read_http(reader: &mut impl BufRead) -> Option<(String, Vec<u8>)> {
 
 fn hex_u64(v: &Value) -> Option<u64> {
     u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
+/// One JSON-RPC call upstream.
+fn forward(upstream: &str, body: &[u8]) -> Value {
+    let mut upstream_stream = TcpStream::connect(upstream).unwrap();
+    let request_head = format!(
+        "POST / HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    upstream_stream.write_all(request_head.as_bytes()).unwrap();
+    upstream_stream.write_all(body).unwrap();
+    let mut upstream_reader = BufReader::new(upstream_stream);
+    let mut status = String::new();
+    upstream_reader.read_line(&mut status).unwrap();
+    let (_, response) = read_http(&mut upstream_reader).unwrap();
+    serde_json::from_slice(&response).unwrap_or(Value::Null)
 }
 
 fn serve(
@@ -203,18 +223,23 @@ fn serve(
         let answer = match answer {
             Some(a) => serde_json::to_vec(&a).unwrap(),
             None => {
-                let mut upstream_stream = TcpStream::connect(upstream).unwrap();
-                let request_head = format!(
-                    "POST / HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                upstream_stream.write_all(request_head.as_bytes()).unwrap();
-                upstream_stream.write_all(&body).unwrap();
-                let mut upstream_reader = BufReader::new(upstream_stream);
-                let mut status = String::new();
-                upstream_reader.read_line(&mut status).unwrap();
-                let (_, response) = read_http(&mut upstream_reader).unwrap();
-                let mut value: Value = serde_json::from_slice(&response).unwrap_or(Value::Null);
+                let mut value = forward(upstream, &body);
+                if let Fault::ConfirmedBehind(behind) = fault
+                    && request["method"] == "eth_getBlockByNumber"
+                    && matches!(request["params"][0].as_str(), Some("safe" | "finalized"))
+                    && let Some(number) = hex_u64(&value["result"]["number"])
+                {
+                    let older = json!({"jsonrpc": "2.0", "id": request["id"],
+                        "method": "eth_getBlockByNumber",
+                        "params": [format!("{:#x}", number.saturating_sub(behind)), false]});
+                    value = forward(upstream, &serde_json::to_vec(&older).unwrap());
+                }
+                if let Fault::LieBlockHash(block) = fault
+                    && request["method"] == "eth_getBlockByNumber"
+                    && hex_u64(&value["result"]["number"]) == Some(block)
+                {
+                    value["result"]["hash"] = json!(format!("0x{}", "42".repeat(32)));
+                }
                 if fault == Fault::DropFirstLog
                     && request["method"] == "eth_getLogs"
                     && value["result"].as_array().is_some_and(|a| !a.is_empty())

@@ -7,10 +7,12 @@
 use super::print_plan;
 use crate::cli::GlobalArgs;
 use crate::commands::{
-    Ended, FLUSH_DEADLINE_MARGIN, SUBMIT_SIGNAL_GRACE, connect_l1, runtime, until_signal,
+    Ended, FLUSH_DEADLINE_MARGIN, SUBMIT_SIGNAL_GRACE, connect_cross_check, connect_l1,
+    cross_check_failed, runtime, until_signal,
 };
 use crate::events::Events;
 use crate::l1::L1Client;
+use crate::l1::crosscheck::CrossCheck;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::config::{Config, load_config};
@@ -47,11 +49,21 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     key.ensure_pinned(config.batch_submitter)?;
     let watermark = read_watermark(&state)?.map(|w| w.highest_wallet_nonce);
     let l1 = connect_l1(global, Some(config.chain_id))?;
+    let cross = connect_cross_check(global, Some(config.chain_id))?;
     let rt = runtime()?;
     // Ctrl-C during the wait is expected: every replacement is journalled before it is sent, so
     // stopping is safe and re-running re-prices only what is still pending.
     let interrupted = std::sync::atomic::AtomicBool::new(false);
-    let work = flush(&state, &config, &key, &l1, watermark, args, events);
+    let work = flush(
+        &state,
+        &config,
+        &key,
+        &l1,
+        cross.as_ref(),
+        watermark,
+        args,
+        events,
+    );
     let deadline = global.deadline(
         started,
         Some(Duration::from_secs(args.timeout) + FLUSH_DEADLINE_MARGIN),
@@ -71,17 +83,26 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn flush(
     state: &StateDir,
     config: &Config,
     key: &SubmitterKey,
     l1: &L1Client,
+    cross: Option<&CrossCheck>,
     watermark: Option<u64>,
     args: &FlushArgs,
     events: &Events,
 ) -> Result<Done, Stop> {
-    // The RPC serves the pinned chain, before anything is signed.
+    // The RPC serves the pinned chain, before anything is signed; with cross-check endpoints,
+    // they serve it too and agree on the submitter's (non-pending) nonce.
     l1.chain_id().await?;
+    if let Some(cross) = cross {
+        cross
+            .before_signing(l1, config.batch_submitter)
+            .await
+            .map_err(|f| cross_check_failed(f, events))?;
+    }
     let nonces = l1
         .wallet_now(config.batch_submitter, config.l1_confirmation)
         .await?;

@@ -169,6 +169,7 @@ fn starting_point(
     }
     let mut machine = config.genesis_machine();
     machine.advance_to_block(from_block);
+    machine.reset_liveness();
     Ok(Start {
         machine,
         hash: None,

@@ -5,8 +5,8 @@
 
 use super::print_plan;
 use crate::cli::GlobalArgs;
-use crate::commands::bootstrap::{bootstrap_on_l1, bundle_for};
-use crate::commands::{connect_l1, runtime, within};
+use crate::commands::bootstrap::{Claim, bootstrap_on_l1, bundle_for};
+use crate::commands::{connect_cross_check, connect_l1, runtime, within};
 use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::checkpoint::{CheckpointMeta, list_checkpoints, load_head, publish};
@@ -29,16 +29,21 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
     let checkpoint = &bundle.meta.checkpoint;
     // The bundle's block must still be canonical with its hash and hold exactly its inputs.
     let l1 = connect_l1(global, Some(config.chain_id))?;
+    let cross = connect_cross_check(global, Some(config.chain_id))?;
     let rt = runtime()?;
     let block = rt.block_on(within(
         global.deadline(started, None),
         bootstrap_on_l1(
             &l1,
+            cross.as_ref(),
+            events,
             &config,
-            checkpoint.block,
-            Some(checkpoint.block_hash),
-            checkpoint.input_count,
-            "the bundle must come from this application's history",
+            Claim {
+                block: checkpoint.block,
+                expected_hash: Some(checkpoint.block_hash),
+                input_count: checkpoint.input_count,
+                advice: "the bundle must come from this application's history",
+            },
         ),
     ))?;
 

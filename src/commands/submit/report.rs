@@ -4,7 +4,7 @@
 use crate::cli::GlobalArgs;
 use crate::commands::record_run;
 use crate::events::Events;
-use crate::metrics::{self, Health, SubmitterMetrics, render_submitter};
+use crate::metrics::{self, Labels, RunEnd, SubmitterMetrics, render_submitter};
 use crate::outcome::{Done, Stop, Summary};
 use crate::state::StateDir;
 use crate::state::config::Config;
@@ -42,9 +42,8 @@ pub fn record(
         return;
     };
     let metrics = SubmitterMetrics {
-        app_address: config.app.to_checksum(None),
-        chain: config.chain_id.to_string(),
-        health: Health::from_exit_code(Summary::of(result).code),
+        labels: Labels::of(config),
+        end: RunEnd::of(&Summary::of(result)),
         balance_wei: observed.balance.map(|b| b.to_string()),
         next_batch_nonce: observed.next_batch_nonce,
         pending_batches: observed.details.pending_nonces.len() as u64,

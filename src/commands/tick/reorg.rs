@@ -21,6 +21,7 @@ impl Cycle<'_> {
         &self,
         head: LoadedHead,
         polled: u64,
+        confirmed: BlockRef,
         observed: &mut Observed,
     ) -> Result<Done, Stop> {
         let bootstrap = &self.config.bootstrap;
@@ -33,7 +34,6 @@ impl Cycle<'_> {
                 ),
             ));
         }
-        let confirmed = self.confirmed_head(observed).await?;
         let head = match self.canonical_head(head, confirmed, observed).await? {
             Checked::RolledBack(head) if polled >= head.head.block => {
                 observed.head_block = Some(head.head.block);
@@ -48,6 +48,8 @@ impl Cycle<'_> {
             Checked::Kept(head) | Checked::RolledBack(head) => head,
         };
         observed.head_block = Some(head.head.block);
+        // The verdict rests on the head's block being canonical: the cross-check agrees.
+        self.confirm_hashes(&head, observed).await?;
         let record = Divergence {
             message: format!(
                 "the sequencer's finalized block went back from {} to {polled}",
@@ -99,6 +101,8 @@ impl Cycle<'_> {
                 "L1 changed while the head's canonicality was checked; the next run retries",
             ));
         }
+        // A rollback and a reorg verdict rest on these hashes: the cross-check agrees.
+        self.confirm_hashes(&head, observed).await?;
         let rolled = rollback::roll_back(
             &RealFs,
             self.state,
