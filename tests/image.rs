@@ -89,7 +89,7 @@ fn image_builds_and_runs_warden_version() {
         for container in pod["containers"].as_vec().unwrap() {
             assert_eq!(
                 container["image"].as_str(),
-                Some(format!("localhost/warden:{version}").as_str())
+                Some(format!("warden:{version}").as_str())
             );
         }
     }
