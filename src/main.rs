@@ -138,6 +138,11 @@ fn report_exit(events: &Events, result: Result<Done, Stop>, started: Instant) ->
     if let Some(kind) = summary.kind {
         fields["kind"] = json!(kind);
     }
+    if let Some(progress) = summary.progress {
+        fields["resume_block"] = json!(progress.resume_block);
+        fields["target_block"] = json!(progress.target_block);
+        fields["blocks_remaining"] = json!(progress.blocks_remaining);
+    }
     fields["message"] = json!(summary.message);
     fields["duration_ms"] = json!(started.elapsed().as_millis() as u64);
     let level = if summary.code == exit::SUCCESS {

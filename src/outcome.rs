@@ -165,6 +165,62 @@ impl Deadline {
     }
 }
 
+/// A request to wind down at the next safe point: a signal or the run's deadline (set by
+/// `until_signal`), or the point where a catch-up must stop to save its progress in time
+/// (`soft_at`). Long work polls [`Halt::requested`] between steps and races [`Halt::wait`]
+/// against what it awaits.
+#[derive(Debug)]
+pub struct Halt {
+    flag: tokio::sync::watch::Sender<bool>,
+    soft_at: Option<std::time::Instant>,
+}
+
+impl Halt {
+    pub fn new(soft_at: Option<std::time::Instant>) -> Self {
+        Self {
+            flag: tokio::sync::watch::Sender::new(false),
+            soft_at,
+        }
+    }
+
+    /// A halt that only a signal or the deadline triggers.
+    pub fn on_signal() -> Self {
+        Self::new(None)
+    }
+
+    pub fn request(&self) {
+        self.flag.send_replace(true);
+    }
+
+    /// A signal or the deadline arrived (not the soft point).
+    pub fn signalled(&self) -> bool {
+        *self.flag.borrow()
+    }
+
+    /// Whether work should stop at its next safe point.
+    pub fn requested(&self) -> bool {
+        self.signalled()
+            || self
+                .soft_at
+                .is_some_and(|at| std::time::Instant::now() >= at)
+    }
+
+    /// Resolves once [`Halt::requested`] would say so.
+    pub async fn wait(&self) {
+        let mut rx = self.flag.subscribe();
+        let soft = async {
+            match self.soft_at {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = rx.wait_for(|set| *set) => {}
+            _ = soft => {}
+        }
+    }
+}
+
 /// A finished run (exit 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
@@ -195,6 +251,27 @@ pub enum Stop {
         outcome: Outcome,
         message: String,
     },
+    /// A catch-up that saved a resume point before its deadline (exit 1, class transient,
+    /// outcome `catching_up`): the next run continues from it.
+    CatchingUp { progress: CatchUp, message: String },
+}
+
+/// How far a catch-up got: the `exit` event's and `last_tick.json`'s additive fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CatchUp {
+    pub resume_block: u64,
+    pub target_block: u64,
+    pub blocks_remaining: u64,
+}
+
+impl CatchUp {
+    pub fn new(resume_block: u64, target_block: u64) -> Self {
+        Self {
+            resume_block,
+            target_block,
+            blocks_remaining: target_block.saturating_sub(resume_block),
+        }
+    }
 }
 
 impl Stop {
@@ -238,13 +315,16 @@ impl Stop {
 
     pub fn message(&self) -> &str {
         match self {
-            Stop::NotDone { message, .. } | Stop::Verdict { message, .. } => message,
+            Stop::NotDone { message, .. }
+            | Stop::Verdict { message, .. }
+            | Stop::CatchingUp { message, .. } => message,
         }
     }
 
     pub fn class(&self) -> Option<ErrorClass> {
         match self {
             Stop::NotDone { class, .. } => Some(*class),
+            Stop::CatchingUp { .. } => Some(ErrorClass::Transient),
             Stop::Verdict { .. } => None,
         }
     }
@@ -270,6 +350,10 @@ impl Stop {
                 outcome,
                 message: format!("{context}: {message}"),
             },
+            Stop::CatchingUp { progress, message } => Stop::CatchingUp {
+                progress,
+                message: format!("{context}: {message}"),
+            },
         }
     }
 }
@@ -283,6 +367,8 @@ pub struct Summary {
     pub class: Option<ErrorClass>,
     pub kind: Option<VerdictKind>,
     pub message: String,
+    /// A catch-up's progress (outcome `catching_up`).
+    pub progress: Option<CatchUp>,
 }
 
 impl Summary {
@@ -294,6 +380,7 @@ impl Summary {
                 class: None,
                 kind: None,
                 message: done.message.clone(),
+                progress: None,
             },
             Err(Stop::NotDone {
                 class,
@@ -305,6 +392,7 @@ impl Summary {
                 class: Some(*class),
                 kind: None,
                 message: message.clone(),
+                progress: None,
             },
             Err(Stop::Verdict {
                 kind,
@@ -316,6 +404,15 @@ impl Summary {
                 class: None,
                 kind: Some(*kind),
                 message: message.clone(),
+                progress: None,
+            },
+            Err(Stop::CatchingUp { progress, message }) => Summary {
+                code: crate::exit::NOT_DONE,
+                outcome: Outcome::CatchingUp,
+                class: Some(ErrorClass::Transient),
+                kind: None,
+                message: message.clone(),
+                progress: Some(*progress),
             },
         }
     }

@@ -1,14 +1,18 @@
 //! Folding the verified input stream into the canonical machine: what tick's step 6 and
 //! `recover replay` both do. A stop ends the folding but not the verification, which covers the
-//! whole span before the caller concludes anything.
+//! whole span before the caller concludes anything. Tick's catch-up may also end a fold early
+//! at a window boundary ([`fold_until`]) to save its progress.
 
 use crate::canonical::executor::{Executor, NativeExecutor};
 use crate::canonical::liveness::Preview;
 use crate::canonical::{AdvanceError, Machine};
 use crate::events::{Events, Progress};
 use crate::l1::L1Client;
-use crate::l1::inputs::{self, Base, Flow, InputSpec, Part, Span, StreamError, Verified};
-use crate::outcome::Stop;
+use crate::l1::inputs::{
+    self, Base, Flow, InputSpec, Part, Paused, Span, StreamError, Streamed, Verified,
+};
+use crate::outcome::{Halt, Stop};
+use std::time::{Duration, Instant};
 
 /// A fold over a verified span.
 pub(crate) struct Folded {
@@ -18,8 +22,49 @@ pub(crate) struct Folded {
     /// The scheduler's view at the witness block: the machine's, moved on over the inputs
     /// beyond the target without signature work (liveness figures only).
     pub preview: Preview,
-    /// What the stream proved (for the cross-check).
+    /// Where the stream started (the head, or a resume point) and what it proved: what the
+    /// cross-check re-runs.
+    pub base: Base,
     pub verified: Verified,
+}
+
+/// How a fold that may end early ended.
+pub(crate) enum Segment {
+    Done(Box<Folded>),
+    /// Ended at a window boundary below the target, with a partial proof; the machine is at
+    /// `paused.at` (never stopped: a stopped machine folds nothing more, so it never pauses
+    /// with progress worth saving).
+    Paused {
+        machine: Box<Machine>,
+        paused: Paused,
+    },
+    /// Halted before any window was folded.
+    Halted,
+}
+
+/// When a catch-up's fold ends early: at the halt (a signal, or the deadline drawing near),
+/// and at the first window boundary `save_every` after the fold began (so a killed run still
+/// advanced).
+pub(crate) struct Pace<'a> {
+    pub halt: &'a Halt,
+    pub save_every: Duration,
+}
+
+/// A run's progress over blocks (origin, target]: one `progress` reporter across segments.
+pub(crate) struct Tracker<'e> {
+    progress: Progress<'e>,
+    origin: u64,
+    pub replayed: u64,
+}
+
+impl<'e> Tracker<'e> {
+    pub fn new(events: &'e Events, origin: u64, target: u64) -> Self {
+        Self {
+            progress: Progress::new(events, target.saturating_sub(origin)),
+            origin,
+            replayed: 0,
+        }
+    }
 }
 
 /// Streams (base, span.target] into `machine` (which must be at `base`), reporting progress.
@@ -31,11 +76,30 @@ pub(crate) async fn fold(
     span: Span,
     events: &Events,
 ) -> Result<Folded, StreamError<Stop>> {
+    let mut tracker = Tracker::new(events, base.block, span.target.number);
+    match fold_until(l1, spec, machine, base, span, &mut tracker, None).await? {
+        Segment::Done(folded) => Ok(*folded),
+        Segment::Paused { .. } | Segment::Halted => Err(StreamError::Inconsistent(
+            "a fold without a pace paused".into(),
+        )),
+    }
+}
+
+/// As [`fold`]; with a `pace`, the fold may end early (see [`Pace`]).
+pub(crate) async fn fold_until(
+    l1: &L1Client,
+    spec: &InputSpec,
+    machine: Machine,
+    base: Base,
+    span: Span,
+    tracker: &mut Tracker<'_>,
+    pace: Option<&Pace<'_>>,
+) -> Result<Segment, StreamError<Stop>> {
+    let began = Instant::now();
     let mut executor = NativeExecutor::new(machine);
-    let mut progress = Progress::new(events, span.target.number - base.block);
     let mut replayed = 0u64;
     let mut preview: Option<Preview> = None;
-    let verified = inputs::stream(l1, spec, base, span, |part| {
+    let streamed = inputs::stream_until(l1, spec, base, span, pace.map(|p| p.halt), |part| {
         let (end, inputs) = match part {
             Part::Upto { end, inputs } => (end, inputs),
             Part::Beyond(inputs) => {
@@ -55,15 +119,33 @@ pub(crate) async fn fold(
             }
             None => {}
         }
-        progress.update(end - base.block, replayed);
-        Ok(Flow::Continue)
+        tracker.replayed += outcome.reports.len() as u64;
+        tracker
+            .progress
+            .update(end.saturating_sub(tracker.origin), tracker.replayed);
+        let due = pace.is_some_and(|p| p.halt.requested() || began.elapsed() >= p.save_every);
+        Ok(if due { Flow::Pause } else { Flow::Continue })
     })
     .await?;
-    let preview = preview.unwrap_or_else(|| Preview::of(&executor.machine));
-    Ok(Folded {
-        machine: executor.machine,
-        replayed,
-        preview,
-        verified,
+    let mut machine = executor.machine;
+    Ok(match streamed {
+        Streamed::Complete(verified) => {
+            let preview = preview.unwrap_or_else(|| Preview::of(&machine));
+            Segment::Done(Box::new(Folded {
+                machine,
+                replayed,
+                preview,
+                base,
+                verified,
+            }))
+        }
+        Streamed::Paused(paused) if machine.stopped().is_none() => {
+            machine.advance_to_block(paused.at.number);
+            Segment::Paused {
+                machine: Box::new(machine),
+                paused,
+            }
+        }
+        Streamed::Paused(_) | Streamed::Halted => Segment::Halted,
     })
 }

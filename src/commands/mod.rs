@@ -14,15 +14,18 @@ use crate::cli::GlobalArgs;
 use crate::events::Events;
 use crate::l1::crosscheck::{CheckFailure, CrossCheck};
 use crate::l1::{L1Client, L1Settings};
-use crate::outcome::{Deadline, Done, Stop};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::outcome::{Deadline, Done, Halt, Stop};
 use std::time::Duration;
 
 /// After SIGTERM/SIGINT, how long submit may take to reach a safe point, and tick to finish what
 /// it is doing; both stay far inside the 5 s operators are promised (and systemd's
 /// `TimeoutStopSec`, Kubernetes' grace period).
 pub(crate) const SUBMIT_SIGNAL_GRACE: Duration = Duration::from_secs(3);
-pub(crate) const TICK_SIGNAL_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const TICK_SIGNAL_GRACE: Duration = Duration::from_secs(3);
+/// After the deadline, how long work may take to reach a safe point (at most the signal grace):
+/// a deadline is a budget, so the run overruns it by little (a catch-up already stopped early
+/// enough to save its progress within it).
+pub(crate) const DEADLINE_GRACE: Duration = Duration::from_secs(1);
 
 /// Default deadlines (operator-contract §8), inside the shipped units' timeouts.
 pub(crate) const TICK_DEADLINE: Duration = Duration::from_secs(25 * 60);
@@ -58,12 +61,13 @@ pub(crate) enum Ended {
     },
 }
 
-/// Runs `work` until it ends, a signal arrives or the deadline passes; then sets `interrupted`
+/// Runs `work` until it ends, a signal arrives or the deadline passes; then requests `halt`
 /// (work checks it at its safe points), emits an `interrupted` event and gives the work `grace`
-/// to end. Dropping unfinished work is safe: every commit in warden is a synchronous rename.
+/// after a signal, [`DEADLINE_GRACE`] (or less) after the deadline, to end. Dropping unfinished
+/// work is safe: every commit in warden is a synchronous rename.
 pub(crate) async fn until_signal(
     work: impl std::future::Future<Output = Result<Done, Stop>>,
-    interrupted: &AtomicBool,
+    halt: &Halt,
     grace: Duration,
     deadline: Option<Deadline>,
     events: &Events,
@@ -83,10 +87,14 @@ pub(crate) async fn until_signal(
         signal = shutdown_signal() => Interruption::Signal(signal),
         cause = expiry => cause,
     };
-    interrupted.store(true, Ordering::SeqCst);
-    let (signal, deadline_ms) = match cause {
-        Interruption::Signal(signal) => (signal, None),
-        Interruption::Deadline(d) => ("deadline", Some(d.limit.as_millis() as u64)),
+    halt.request();
+    let (signal, deadline_ms, grace) = match cause {
+        Interruption::Signal(signal) => (signal, None, grace),
+        Interruption::Deadline(d) => (
+            "deadline",
+            Some(d.limit.as_millis() as u64),
+            grace.min(DEADLINE_GRACE),
+        ),
     };
     events.warn(
         "interrupted",

@@ -2,7 +2,7 @@
 //! writes; exits 1 when the directory is missing, unreadable or its head does not verify.
 
 use crate::cli::GlobalArgs;
-use crate::commands::tick::TickDetails;
+use crate::commands::tick::{TickDetails, catch_up_report};
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::checkpoint::load_head;
@@ -75,6 +75,7 @@ pub fn build_report(state: &StateDir) -> (Value, Option<Stop>) {
         "divergence": divergence,
         "last_tick": read_or_error(&state.last_tick()),
         "liveness": liveness(state, committed),
+        "catch_up": catch_up_report(state),
         "submitter": {
             "watermark": read_or_error(&state.watermark()),
             "last_submit": read_or_error(&state.last_submit()),

@@ -13,7 +13,7 @@ use crate::cli::{GlobalArgs, SubmitArgs};
 use crate::events::Events;
 use crate::l1::crosscheck::CrossCheck;
 use crate::l1::{At, L1Client};
-use crate::outcome::{Done, Stop};
+use crate::outcome::{Done, Halt, Stop};
 use crate::state::StateDir;
 use crate::state::config::{Config, Confirmation, load_config};
 use crate::state::fs::RealFs;
@@ -26,7 +26,6 @@ use crate::submitter::records::{SendKind, write_frontier};
 use alloy::primitives::U256;
 use report::Observed;
 use serde_json::json;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 pub fn run(global: &GlobalArgs, args: &SubmitArgs, events: &Events) -> Result<Done, Stop> {
@@ -65,7 +64,7 @@ fn submit(
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let cross = connect_cross_check(global, Some(config.chain_id))?;
     let rt = runtime()?;
-    let interrupted = AtomicBool::new(false);
+    let interrupted = Halt::on_signal();
     let deadline = global.deadline(started, Some(SUBMIT_DEADLINE));
     let run = Run {
         state,

@@ -3,6 +3,7 @@
 //! (those exit 1), and never claims agreement on an unverified view: every verdict and every
 //! head flip rests on inputs that `l1::inputs` proved complete in this run.
 
+mod catchup;
 mod crosscheck;
 mod evidence;
 mod reorg;
@@ -21,7 +22,7 @@ use crate::events::Events;
 use crate::l1::crosscheck::CrossCheck;
 use crate::l1::inputs::{Base, InputSpec, Span};
 use crate::l1::{BlockRef, L1Client};
-use crate::outcome::{Done, Outcome, Stop, VerdictKind};
+use crate::outcome::{Done, Halt, Outcome, Stop, VerdictKind};
 use crate::sequencer::{Poll, SequencerClient};
 use crate::state::StateDir;
 use crate::state::checkpoint::{CheckpointMeta, LoadedHead, load_head, publish, read_head};
@@ -30,11 +31,10 @@ use crate::state::fs::RealFs;
 use crate::state::latch::{self, Divergence, Latch, StopRecord};
 use crate::state::lock::{LockDomain, StateLock};
 use crate::timefmt::rfc3339_millis;
-pub use report::TickDetails;
 use report::{Liveness, Observed};
+pub use report::{TickDetails, catch_up_report};
 use serde_json::json;
-use std::sync::atomic::AtomicBool;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 pub fn run(global: &GlobalArgs, args: &TickArgs, events: &Events) -> Result<Done, Stop> {
     let state = global.require_state_dir()?;
@@ -77,6 +77,9 @@ fn tick(
     let sequencer = SequencerClient::new(global.sequencer_endpoint(&config)?)?;
     let rt = runtime()?;
     let cross = connect_cross_check(global, Some(config.chain_id))?;
+    // A signal or the deadline halts the cycle; a catch-up also stops early enough to save.
+    let deadline = global.deadline(started, Some(TICK_DEADLINE));
+    let halt = Halt::new(deadline.map(catchup::save_point));
     let cycle = Cycle {
         state,
         config: &config,
@@ -85,14 +88,14 @@ fn tick(
         cross: cross.as_ref(),
         sequencer: &sequencer,
         events,
+        halt: &halt,
+        save_every: catchup::save_every(deadline),
     };
-    // Nothing is committed before the synchronous head flip or latch, so an unfinished cycle
-    // is simply dropped after the grace period.
-    let interrupted = AtomicBool::new(false);
-    let deadline = global.deadline(started, Some(TICK_DEADLINE));
+    // Nothing is committed before the synchronous head flip, latch or resume point, so an
+    // unfinished cycle is simply dropped after the grace period.
     match rt.block_on(until_signal(
         cycle.run(head, observed),
-        &interrupted,
+        &halt,
         TICK_SIGNAL_GRACE,
         deadline,
         events,
@@ -103,13 +106,18 @@ fn tick(
             ..
         } => outcome,
         // Once a verdict is latched, a signal or the deadline (during the evidence download)
-        // still ends the run with that verdict.
-        Ended::Interrupted { cause, .. } => Err(observed.latched.take().unwrap_or_else(|| {
-            Stop::transient(format!(
-                "{}: nothing was committed after the last head flip; the next run resumes from it",
-                cause.describe()
-            ))
-        })),
+        // still ends the run with that verdict; a catch-up that saved progress is catching up.
+        Ended::Interrupted { cause, .. } => Err(observed
+            .latched
+            .take()
+            .or_else(|| observed.catch_up.map(|p| p.stop()))
+            .unwrap_or_else(|| {
+                Stop::transient(format!(
+                    "{}: nothing was committed after the last head flip; the next run resumes \
+                     from it",
+                    cause.describe()
+                ))
+            })),
     }
 }
 
@@ -122,6 +130,9 @@ struct Cycle<'a> {
     cross: Option<&'a CrossCheck>,
     sequencer: &'a SequencerClient,
     events: &'a Events,
+    halt: &'a Halt,
+    /// How often a catch-up saves its progress.
+    save_every: Duration,
 }
 
 /// The head after step 5's canonicality check.
@@ -189,11 +200,11 @@ impl Cycle<'_> {
                 .unchanged(head, target, served, confirmed, observed)
                 .await;
         }
-        // 6. Replay (P, B] from the verified input stream.
-        let folded = self.fold(&head, target, confirmed, observed).await?;
+        // 6. Replay (P, B] from the verified input stream (resuming a saved catch-up).
+        let folded = self.catch_up(&head, target, confirmed, observed).await?;
+        self.liveness(&head, &folded, confirmed, observed);
         if let Some(stop) = folded.machine.stopped().cloned() {
-            self.confirm_inputs(&head, &folded.verified, observed)
-                .await?;
+            self.confirm_inputs(&folded, observed).await?;
             let record = self.record(&head, VerdictKind::CanonicalMachineDead, target.number);
             let record = Divergence {
                 stop: Some(StopRecord::from(&stop)),
@@ -229,6 +240,7 @@ impl Cycle<'_> {
     ) -> Result<Done, Stop> {
         let p = head.head.block;
         let folded = self.fold(&head, at, confirmed, observed).await?;
+        self.liveness(&head, &folded, confirmed, observed);
         if served != head.head.state_sha256 {
             return self.mismatch(&head, folded, at, served, observed).await;
         }
@@ -238,8 +250,7 @@ impl Cycle<'_> {
         ))
     }
 
-    /// Step 6: folds (P, B] from the verified input stream, and moves the liveness figures on
-    /// over (B, confirmed head].
+    /// Folds (P, B] from the verified input stream (the idle path: P = B).
     async fn fold(
         &self,
         head: &LoadedHead,
@@ -261,14 +272,27 @@ impl Cycle<'_> {
         )
         .await?;
         observed.inputs_replayed = folded.replayed;
-        if folded.machine.stopped().is_none() {
+        Ok(folded)
+    }
+
+    /// The liveness figures of a fold that moved on over (B, confirmed head] (not of one whose
+    /// scan beyond B a catch-up cut short: those carry forward).
+    fn liveness(
+        &self,
+        head: &LoadedHead,
+        folded: &Folded,
+        confirmed: BlockRef,
+        observed: &mut Observed,
+    ) {
+        if folded.machine.stopped().is_none()
+            && folded.verified.span.witness.number == confirmed.number
+        {
             observed.liveness = Some(Liveness {
                 figures: Figures::new(&folded.preview, confirmed.number),
                 before: head.machine.liveness,
                 inputs_above_sequencer: folded.preview.inputs,
             });
         }
-        Ok(folded)
     }
 
     /// Step 7.
@@ -286,8 +310,7 @@ impl Cycle<'_> {
             return self.mismatch(head, folded, target, served, observed).await;
         }
         // The head flips only on a view the cross-check endpoints confirm too.
-        self.confirm_inputs(head, &folded.verified, observed)
-            .await?;
+        self.confirm_inputs(&folded, observed).await?;
         let inputs = folded.machine.inputs_processed;
         let machine_bytes =
             encode_machine(&folded.machine).map_err(|e| Stop::internal(e.to_string()))?;
@@ -327,8 +350,7 @@ impl Cycle<'_> {
         served: Sha256Digest,
         observed: &mut Observed,
     ) -> Result<Done, Stop> {
-        self.confirm_inputs(head, &folded.verified, observed)
-            .await?;
+        self.confirm_inputs(&folded, observed).await?;
         let canonical_bytes = folded.machine.state_bytes();
         let canonical = Sha256Digest::of(&canonical_bytes);
         let record = Divergence {

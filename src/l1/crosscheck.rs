@@ -6,7 +6,7 @@
 //! endpoint is never a verdict and never a flip: exit 1 (transient) with an
 //! `l1_endpoints_disagree` event.
 
-use super::inputs::{self, Base, Flow, InputSpec, Span, StreamError, Verified};
+use super::inputs::{self, Base, Flow, InputSpec, Paused, Span, StreamError, Streamed, Verified};
 use super::{At, L1Client, L1Error, L1Settings};
 use crate::outcome::Stop;
 use crate::secret::SecretUrl;
@@ -96,68 +96,119 @@ impl CrossCheck {
         level: Confirmation,
     ) -> Result<(), CheckFailure> {
         let target = verified.span.target;
+        let ours = (verified.input_count, verified.inputs_digest);
         for peer in &self.peers {
-            let confirmed = peer.confirmed_head(level).await?;
-            if confirmed.number < target.number {
-                return Err(Self::disagree(
-                    primary,
-                    peer,
-                    target.number,
-                    format!(
-                        "its {} head {} is behind the block (it lags)",
-                        level.as_str(),
-                        confirmed.number
-                    ),
-                ));
-            }
-            let hash = peer.block_hash(target.number).await?;
-            if hash != Some(target.hash) {
-                return Err(Self::disagree(
-                    primary,
-                    peer,
-                    target.number,
-                    format!(
-                        "block hash {} vs {}",
-                        hex_hash(Some(target.hash)),
-                        hex_hash(hash)
-                    ),
-                ));
-            }
+            let confirmed = self.reaches(primary, peer, target, level).await?;
             let theirs = inputs::stream(peer, spec, base, Span::new(target, confirmed), |_| {
                 Ok::<_, Stop>(Flow::Continue)
             })
-            .await;
-            let theirs = match theirs {
-                Ok(theirs) => theirs,
-                Err(StreamError::L1(e)) => return Err(CheckFailure::L1(e)),
-                Err(e) => {
-                    return Err(Self::disagree(
-                        primary,
-                        peer,
-                        target.number,
-                        format!("its view does not verify: {e}"),
-                    ));
-                }
+            .await
+            .map(|v| (v.input_count, v.inputs_digest));
+            Self::same_inputs(primary, peer, target.number, ours, theirs)?;
+        }
+        Ok(())
+    }
+
+    /// As [`CrossCheck::inputs`], for the part (base, at] a catch-up saves as a resume point:
+    /// every peer re-runs it with the same partial proof.
+    pub async fn inputs_upto(
+        &self,
+        primary: &L1Client,
+        spec: &InputSpec,
+        base: Base,
+        paused: &Paused,
+        level: Confirmation,
+    ) -> Result<(), CheckFailure> {
+        let ours = (paused.input_count, paused.inputs_digest);
+        for peer in &self.peers {
+            self.reaches(primary, peer, paused.at, level).await?;
+            let theirs = match inputs::stream_upto(peer, spec, base, paused.at, |_| {
+                Ok::<_, Stop>(Flow::Continue)
+            })
+            .await
+            {
+                Ok(Streamed::Paused(p)) => Ok((p.input_count, p.inputs_digest)),
+                Ok(_) => Err(StreamError::Inconsistent("no partial proof".into())),
+                Err(e) => Err(e),
             };
-            if theirs.input_count != verified.input_count {
+            Self::same_inputs(primary, peer, paused.at.number, ours, theirs)?;
+        }
+        Ok(())
+    }
+
+    /// The peer's confirmed head is at or above `target` and it has the same hash there.
+    /// Returns that confirmed head.
+    async fn reaches(
+        &self,
+        primary: &L1Client,
+        peer: &L1Client,
+        target: super::BlockRef,
+        level: Confirmation,
+    ) -> Result<super::BlockRef, CheckFailure> {
+        let confirmed = peer.confirmed_head(level).await?;
+        if confirmed.number < target.number {
+            return Err(Self::disagree(
+                primary,
+                peer,
+                target.number,
+                format!(
+                    "its {} head {} is behind the block (it lags)",
+                    level.as_str(),
+                    confirmed.number
+                ),
+            ));
+        }
+        let hash = peer.block_hash(target.number).await?;
+        if hash != Some(target.hash) {
+            return Err(Self::disagree(
+                primary,
+                peer,
+                target.number,
+                format!(
+                    "block hash {} vs {}",
+                    hex_hash(Some(target.hash)),
+                    hex_hash(hash)
+                ),
+            ));
+        }
+        Ok(confirmed)
+    }
+
+    /// The peer's stream verified and reached the primary's input count and digest.
+    fn same_inputs(
+        primary: &L1Client,
+        peer: &L1Client,
+        block: u64,
+        ours: (u64, crate::canonical::Sha256Digest),
+        theirs: Result<(u64, crate::canonical::Sha256Digest), StreamError<Stop>>,
+    ) -> Result<(), CheckFailure> {
+        let theirs = match theirs {
+            Ok(theirs) => theirs,
+            Err(StreamError::L1(e)) => return Err(CheckFailure::L1(e)),
+            Err(e) => {
                 return Err(Self::disagree(
                     primary,
                     peer,
-                    target.number,
-                    format!(
-                        "input count {} vs {}",
-                        verified.input_count, theirs.input_count
-                    ),
+                    block,
+                    format!("its view does not verify: {e}"),
                 ));
             }
-            if theirs.inputs_digest != verified.inputs_digest {
-                return Err(Self::disagree(
-                    primary,
-                    peer,
-                    target.number,
-                    "the inputs differ (their running digests do not match)".into(),
-                ));
-            }
+        };
+        if theirs.0 != ours.0 {
+            return Err(Self::disagree(
+                primary,
+                peer,
+                block,
+                format!("input count {} vs {}", ours.0, theirs.0),
+            ));
+        }
+        if theirs.1 != ours.1 {
+            return Err(Self::disagree(
+                primary,
+                peer,
+                block,
+                "the inputs differ (their running digests do not match)".into(),
+            ));
         }
         Ok(())
     }

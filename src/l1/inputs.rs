@@ -15,7 +15,7 @@
 //!
 //! Any failure is a typed [`StreamError`] that maps to exit 1, never to a verdict.
 
-use super::logs::{LogSource, RangeCodes, RawLog, ScanError, scan};
+use super::logs::{LogSource, RangeCodes, RawLog, ScanEnd, ScanError, scan};
 use super::{At, BlockRef, L1Client, L1Error, L1ErrorKind};
 use crate::canonical::Input;
 use crate::canonical::input::{InputAdded, InputError, InputExpectation, decode_input_added};
@@ -94,6 +94,39 @@ pub enum Flow {
     Continue,
     /// Deliver nothing more (the machine stopped); the stream still verifies the whole span.
     Enough,
+    /// End the stream after this window with a partial proof ([`Streamed::Paused`]): tick's
+    /// catch-up saving its progress. After a window that reaches the target it means `Continue`.
+    Pause,
+}
+
+/// How a stream that may stop early ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed {
+    /// (base, witness] proven complete.
+    Complete(Verified),
+    /// Stopped after a window, with a partial proof of (base, at].
+    Paused(Paused),
+    /// Halted before any window was delivered: nothing verified, nothing gained.
+    Halted,
+}
+
+/// A stream that stopped before its witness. (base, at] was delivered, and proven as far as a
+/// partial proof goes: the inputs' indexes are contiguous from the base's count; `at`'s hash was
+/// read while the target's hash (pinned before the scan, re-checked after) held, so `at` is on
+/// the target's chain and every log delivered is too; the base's hash is unchanged; and, when
+/// the node still has the state at `at`, `getNumberOfInputs` there equals the count
+/// (`witnessed`). What a node without that state cannot prove (that no log just before `at` was
+/// dropped), the stream that later extends `at` to a witness does: its first index, and its
+/// witness, would disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paused {
+    pub at: BlockRef,
+    /// The application's input count at `at`.
+    pub input_count: u64,
+    pub delivered: u64,
+    pub witnessed: bool,
+    /// As [`Verified::inputs_digest`], over (base, at].
+    pub inputs_digest: crate::canonical::Sha256Digest,
 }
 
 /// A stream that verified.
@@ -182,8 +215,54 @@ pub async fn stream<E>(
     spec: &InputSpec,
     base: Base,
     span: Span,
-    mut sink: impl FnMut(Part) -> Result<Flow, E>,
+    sink: impl FnMut(Part) -> Result<Flow, E>,
 ) -> Result<Verified, StreamError<E>> {
+    match stream_until(l1, spec, base, span, None, sink).await? {
+        Streamed::Complete(verified) => Ok(verified),
+        Streamed::Paused(_) | Streamed::Halted => Err(StreamError::Inconsistent(
+            "a stream that may not pause paused".into(),
+        )),
+    }
+}
+
+/// As [`stream`], but the sink may answer [`Flow::Pause`], and `halt` abandons the window being
+/// fetched: either ends the stream after the last window delivered, with a partial proof.
+pub async fn stream_until<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    base: Base,
+    span: Span,
+    halt: Option<&crate::outcome::Halt>,
+    sink: impl FnMut(Part) -> Result<Flow, E>,
+) -> Result<Streamed, StreamError<E>> {
+    run_stream(l1, spec, base, span, halt, false, sink).await
+}
+
+/// The inputs of (base, at] with a partial proof at `at` (whose hash the caller pinned): how
+/// the cross-check endpoints confirm a catch-up's saved progress.
+pub async fn stream_upto<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    base: Base,
+    at: BlockRef,
+    sink: impl FnMut(Part) -> Result<Flow, E>,
+) -> Result<Streamed, StreamError<E>> {
+    let span = Span {
+        target: at,
+        witness: at,
+    };
+    run_stream(l1, spec, base, span, None, true, sink).await
+}
+
+async fn run_stream<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    base: Base,
+    span: Span,
+    halt: Option<&crate::outcome::Halt>,
+    partial_only: bool,
+    mut sink: impl FnMut(Part) -> Result<Flow, E>,
+) -> Result<Streamed, StreamError<E>> {
     // Every request of one proof goes to one node.
     let l1 = &l1.single();
     let (target, witness) = (span.target, span.witness);
@@ -202,14 +281,19 @@ pub async fn stream<E>(
     let mut delivered = 0u64;
     let mut digest = <sha2::Sha256 as sha2::Digest>::new();
     let mut wanted = true;
+    // The last block whose window was wholly delivered (capped at the target), and the last
+    // block scanned (beyond the target too) with the input count there.
+    let mut delivered_to = base.block;
+    let mut scanned = (base.block, base.input_count);
     let mut source = InputLogs { l1, spec };
     // (base, witness]: empty when they are the same block (scan makes no call for from > to).
-    scan::<StreamError<E>>(
+    let end = scan::<StreamError<E>>(
         &mut source,
         base.block.saturating_add(1),
         witness.number,
         spec.max_log_range,
         &spec.codes,
+        halt,
         |start, end, logs| {
             let (mut inputs, mut beyond) = (Vec::new(), Vec::new());
             for log in &logs {
@@ -240,11 +324,18 @@ pub async fn stream<E>(
                     beyond.push(input);
                 }
             }
-            if wanted && start <= target.number {
-                delivered += inputs.len() as u64;
+            scanned = (end, expectation.next_index);
+            let mut go_on = true;
+            if start <= target.number {
                 let end = end.min(target.number);
-                if sink(Part::Upto { end, inputs }).map_err(StreamError::Sink)? == Flow::Enough {
-                    wanted = false;
+                delivered_to = end;
+                if wanted {
+                    delivered += inputs.len() as u64;
+                    match sink(Part::Upto { end, inputs }).map_err(StreamError::Sink)? {
+                        Flow::Enough => wanted = false,
+                        Flow::Pause if end < target.number => go_on = false,
+                        Flow::Pause | Flow::Continue => {}
+                    }
                 }
             }
             if wanted
@@ -253,10 +344,48 @@ pub async fn stream<E>(
             {
                 wanted = false;
             }
-            Ok(())
+            Ok(go_on)
         },
     )
     .await?;
+    let inputs_digest = crate::canonical::Sha256Digest(sha2::Digest::finalize(digest).into());
+    if end == ScanEnd::Stopped
+        && delivered_to == target.number
+        && scanned.0 > target.number
+        && let Some(at) = witness_beyond(l1, spec, scanned).await?
+    {
+        // Halted while only counting inputs beyond the target: a witness where the scan
+        // stopped, when the node still has that state, proves (base, target] all the same.
+        recheck_hashes(
+            l1,
+            &[(target.number, target.hash), (at.number, at.hash)],
+            base,
+        )
+        .await?;
+        return Ok(Streamed::Complete(Verified {
+            span: Span {
+                target,
+                witness: at,
+            },
+            input_count,
+            delivered,
+            inputs_digest,
+        }));
+    }
+    if end == ScanEnd::Stopped || partial_only {
+        if delivered_to == base.block && !partial_only {
+            return Ok(Streamed::Halted);
+        }
+        let (at, witnessed) =
+            prove_partial(l1, spec, base, target, delivered_to, input_count).await?;
+        return Ok(Streamed::Paused(Paused {
+            at,
+            input_count,
+            delivered,
+            witnessed,
+            inputs_digest,
+        }));
+    }
     let witnessed = l1
         .number_of_inputs(spec.input_box, spec.app, At::Hash(witness.hash))
         .await?;
@@ -267,24 +396,112 @@ pub async fn stream<E>(
             seen: expectation.next_index,
         });
     }
-    let mut recheck = vec![(target.number, target.hash)];
-    if witness != target {
-        recheck.push((witness.number, witness.hash));
+    recheck_hashes(
+        l1,
+        &[(target.number, target.hash), (witness.number, witness.hash)],
+        base,
+    )
+    .await?;
+    Ok(Streamed::Complete(Verified {
+        span,
+        input_count,
+        delivered,
+        inputs_digest,
+    }))
+}
+
+/// The partial proof of a stream that stopped at `at` (see [`Paused`]).
+async fn prove_partial<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    base: Base,
+    target: BlockRef,
+    at: u64,
+    input_count: u64,
+) -> Result<(BlockRef, bool), StreamError<E>> {
+    let hash = if at == target.number {
+        target.hash
+    } else {
+        l1.block_hash(at)
+            .await?
+            .ok_or(StreamError::Reorged { block: at })?
+    };
+    let witnessed = match l1
+        .number_of_inputs(spec.input_box, spec.app, At::Hash(hash))
+        .await
+    {
+        Ok(n) if n == input_count => true,
+        Ok(n) => {
+            return Err(StreamError::Incomplete {
+                block: at,
+                witnessed: n,
+                seen: input_count,
+            });
+        }
+        // A node that no longer keeps the state at `at` answers with an error; the stream that
+        // extends this point proves the count with its own witness.
+        Err(L1Error {
+            kind: L1ErrorKind::Rpc { .. },
+            ..
+        }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    // The target's hash, pinned before the scan, still holds: `at` (read in between) and every
+    // log delivered are on its chain.
+    recheck_hashes(l1, &[(target.number, target.hash)], base).await?;
+    Ok((BlockRef { number: at, hash }, witnessed))
+}
+
+/// `getNumberOfInputs` at `scanned.0` (a block beyond the target where a halted scan stopped)
+/// equals the count the scan reached there: the block, when the node still has its state.
+async fn witness_beyond<E>(
+    l1: &L1Client,
+    spec: &InputSpec,
+    scanned: (u64, u64),
+) -> Result<Option<BlockRef>, StreamError<E>> {
+    let (block, seen) = scanned;
+    let Some(hash) = l1.block_hash(block).await? else {
+        return Ok(None);
+    };
+    match l1
+        .number_of_inputs(spec.input_box, spec.app, At::Hash(hash))
+        .await
+    {
+        Ok(n) if n == seen => Ok(Some(BlockRef {
+            number: block,
+            hash,
+        })),
+        Ok(witnessed) => Err(StreamError::Incomplete {
+            block,
+            witnessed,
+            seen,
+        }),
+        Err(L1Error {
+            kind: L1ErrorKind::Rpc { .. },
+            ..
+        }) => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    if let Some(hash) = base.hash {
-        recheck.push((base.block, hash));
-    }
-    for (block, hash) in recheck {
+}
+
+/// Every `(block, hash)` (and the base's, when known) is still canonical after a scan.
+async fn recheck_hashes<E>(
+    l1: &L1Client,
+    pinned: &[(u64, B256)],
+    base: Base,
+) -> Result<(), StreamError<E>> {
+    let mut seen = Vec::with_capacity(pinned.len() + 1);
+    let base = base.hash.map(|hash| (base.block, hash));
+    for &(block, hash) in pinned.iter().chain(base.iter()) {
+        if seen.contains(&block) {
+            continue;
+        }
+        seen.push(block);
         if l1.block_hash(block).await? != Some(hash) {
             return Err(StreamError::Reorged { block });
         }
     }
-    Ok(Verified {
-        span,
-        input_count,
-        delivered,
-        inputs_digest: crate::canonical::Sha256Digest(sha2::Digest::finalize(digest).into()),
-    })
+    Ok(())
 }
 
 /// A log must come from the InputBox, be this application's `InputAdded`, and agree with the

@@ -123,31 +123,55 @@ pub async fn fetch_bisecting(
     Ok((logs, largest_ok, split))
 }
 
+/// How a scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanEnd {
+    /// Every window up to `to` was handed to the sink.
+    Finished,
+    /// The sink asked to stop, or the halt came while a window was fetched (that window is
+    /// dropped); the windows before it were all handed to the sink.
+    Stopped,
+}
+
 /// Splits `[from, to]` into windows and hands each window's sorted logs to `sink` as soon as it
-/// is fetched (bounded memory). The window shrinks after a window needed bisection.
+/// is fetched (bounded memory); the sink returns whether to go on. The window shrinks after a
+/// window needed bisection. A `halt` abandons the window being fetched.
 pub async fn scan<E: From<ScanError>>(
     source: &mut impl LogSource,
     from: u64,
     to: u64,
     max_log_range: u64,
     codes: &RangeCodes,
-    mut sink: impl FnMut(u64, u64, Vec<RawLog>) -> Result<(), E>,
-) -> Result<(), E> {
+    halt: Option<&crate::outcome::Halt>,
+    mut sink: impl FnMut(u64, u64, Vec<RawLog>) -> Result<bool, E>,
+) -> Result<ScanEnd, E> {
     let mut window = max_log_range.max(1);
     let mut start = from;
     while start <= to {
         let end = to.min(start.saturating_add(window - 1));
-        let (logs, largest_ok, split) = fetch_bisecting(source, start, end, codes).await?;
+        let fetched = match halt {
+            None => fetch_bisecting(source, start, end, codes).await?,
+            Some(halt) => {
+                tokio::select! {
+                    biased;
+                    fetched = fetch_bisecting(source, start, end, codes) => fetched?,
+                    _ = halt.wait() => return Ok(ScanEnd::Stopped),
+                }
+            }
+        };
+        let (logs, largest_ok, split) = fetched;
         if split {
             window = largest_ok.max(1);
         }
-        sink(start, end, logs)?;
+        if !sink(start, end, logs)? {
+            return Ok(ScanEnd::Stopped);
+        }
         if end == u64::MAX {
             break;
         }
         start = end + 1;
     }
-    Ok(())
+    Ok(ScanEnd::Finished)
 }
 
 #[cfg(test)]
@@ -307,9 +331,10 @@ mod tests {
             5000,
             2000,
             &codes(),
+            None,
             |a, b, _| {
                 covered.push((a, b));
-                Ok(())
+                Ok(true)
             },
         ))
         .unwrap();

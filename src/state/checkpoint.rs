@@ -359,10 +359,13 @@ fn to_json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, StateError> {
     Ok(bytes)
 }
 
-/// The commit point: `head.json.tmp`, fsync, rename, fsync the state directory.
+/// The commit point: `head.json.tmp`, fsync, rename, fsync the state directory. A new head
+/// discards every resume point (they extend the old one; a leftover would be refused anyway).
 pub fn write_head(fs: &dyn Fs, state: &StateDir, head: &Head) -> Result<(), StateError> {
     let bytes = to_json_bytes(head)?;
-    write_atomic(fs, &state.head(), &bytes).map_err(|e| StateError::io(state.head(), e))
+    write_atomic(fs, &state.head(), &bytes).map_err(|e| StateError::io(state.head(), e))?;
+    super::resume::discard(fs, state);
+    Ok(())
 }
 
 /// Keeps the head and the `keep − 1` newest checkpoints older than it; removes everything else

@@ -139,7 +139,10 @@ pub fn write(fs: &dyn Fs, state: &StateDir, record: &Divergence) -> Result<(), S
     fs.rename(&tmp, &state.incident())
         .map_err(|e| StateError::io(state.incident(), e))?;
     fs.sync_dir(state.root())
-        .map_err(|e| StateError::io(state.root(), e))
+        .map_err(|e| StateError::io(state.root(), e))?;
+    // A latched verdict ends the catch-up: `recover` decides what comes next.
+    super::resume::discard(fs, state);
+    Ok(())
 }
 
 /// `incident/evidence.json` and the state files it describes.

@@ -8,6 +8,7 @@ pub mod fs;
 pub mod latch;
 pub mod lock;
 pub mod records;
+pub mod resume;
 pub mod rollback;
 
 use crate::outcome::{ErrorClass, Outcome, Stop};
@@ -148,6 +149,24 @@ impl StateDir {
                             return Err(foreign(&entry));
                         }
                     }
+                }
+                resume::RESUME_DIR if meta.is_dir() => {
+                    for (entry, meta) in entries(&path)? {
+                        let name = file_name(&entry);
+                        let ours = meta.is_dir()
+                            && (checkpoint::is_checkpoint_name(&name) || name.starts_with(".tmp-"))
+                            && entries(&entry)?.iter().all(|(file, meta)| {
+                                meta.is_file()
+                                    && matches!(
+                                        file_name(file).as_str(),
+                                        checkpoint::MACHINE_FILE | checkpoint::MANIFEST_FILE
+                                    )
+                            });
+                        if !ours {
+                            return Err(foreign(&entry));
+                        }
+                    }
+                    doomed.push(path)
                 }
                 "checkpoints" if meta.is_dir() => {
                     for (entry, meta) in entries(&path)? {

@@ -50,6 +50,9 @@ pub enum Fault {
     LieBlockHash(u64),
     /// The `safe` and `finalized` tags answer the block this many below (a lagging node).
     ConfirmedBehind(u64),
+    /// Every eth_getLogs answer comes this many milliseconds late (a slow provider: a long
+    /// catch-up that no single run finishes).
+    DelayGetLogs(u64),
 }
 
 pub struct RpcProxy {
@@ -206,6 +209,9 @@ fn serve(
                 (hex_u64(&filter["fromBlock"]), hex_u64(&filter["toBlock"]))
             {
                 ranges.lock().unwrap().push((from, to));
+                if let Fault::DelayGetLogs(ms) = fault {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
                 let error = match &fault {
                     Fault::RangeLimit { max_span, message } if to - from + 1 > *max_span => {
                         Some(message.clone())

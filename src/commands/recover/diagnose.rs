@@ -3,6 +3,7 @@
 //! command to run next. Exit 0 healthy, 1 needs action, 2 latched.
 
 use crate::cli::GlobalArgs;
+use crate::commands::tick::catch_up_report;
 use crate::commands::{connect_l1, runtime};
 use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop, VerdictKind};
@@ -94,11 +95,27 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
     let (l1_report, sequencer_report, submitter_report) =
         probe(global, &config, &state, &mut findings);
 
+    // A long catch-up saving resume points is progress, not a problem.
+    let catch_up = catch_up_report(&state);
     let next = match findings.first() {
         Some(Finding::Latched { next, .. }) | Some(Finding::NeedsAction { next, .. }) => {
             next.clone()
         }
-        None => "nothing to do: `warden tick` and `warden submit` run on their timers".into(),
+        None => match &catch_up {
+            Some(c) if c.get("blocks_remaining").is_some() => format!(
+                "nothing to do: a catch-up is under way ({} blocks remain{}); `warden tick` \
+                 continues it on its timer",
+                c["blocks_remaining"],
+                c["estimated_seconds_left"]
+                    .as_u64()
+                    .map(|s| format!(
+                        ", about {} of runs at the last run's rate",
+                        humantime::format_duration(std::time::Duration::from_secs(s))
+                    ))
+                    .unwrap_or_default()
+            ),
+            _ => "nothing to do: `warden tick` and `warden submit` run on their timers".into(),
+        },
     };
     let report = json!({
         "state": head,
@@ -107,6 +124,7 @@ pub fn run(global: &GlobalArgs, _events: &Events) -> Result<Done, Stop> {
         "l1": l1_report,
         "sequencer": sequencer_report,
         "submitter": submitter_report,
+        "catch_up": catch_up,
         "findings": findings.iter().map(|f| match f {
             Finding::Latched { record, .. } => format!("latched incident: {}", record.kind),
             Finding::NeedsAction { why, .. } => why.clone(),

@@ -53,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &FlushArgs, events: &Events) -> Result<Don
     let rt = runtime()?;
     // Ctrl-C during the wait is expected: every replacement is journalled before it is sent, so
     // stopping is safe and re-running re-prices only what is still pending.
-    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let interrupted = crate::outcome::Halt::on_signal();
     let work = flush(
         &state,
         &config,

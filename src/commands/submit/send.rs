@@ -6,7 +6,7 @@ use crate::cli::SubmitArgs;
 use crate::events::Events;
 use crate::l1::wallet::{FeeEstimate, WalletNonces};
 use crate::l1::{At, L1Client};
-use crate::outcome::{Deadline, Done, Outcome, Stop};
+use crate::outcome::{Deadline, Done, Halt, Outcome, Stop};
 use crate::state::StateDir;
 use crate::state::config::Config;
 use crate::state::fs::RealFs;
@@ -20,7 +20,6 @@ use alloy::primitives::U256;
 use alloy::sol;
 use alloy::sol_types::SolCall;
 use serde_json::json;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 sol! {
@@ -47,7 +46,7 @@ pub struct Sender<'a> {
     pub key: &'a SubmitterKey,
     pub l1: &'a L1Client,
     pub events: &'a Events,
-    pub interrupted: &'a AtomicBool,
+    pub interrupted: &'a Halt,
     pub deadline: Option<Deadline>,
 }
 
@@ -172,7 +171,7 @@ impl Sender<'_> {
         let mut waiting_reasons = Vec::new();
         let mut sent = Vec::new();
         for Planned { batch, tx } in &sends {
-            if self.interrupted.load(Ordering::SeqCst) {
+            if self.interrupted.signalled() {
                 break;
             }
             let status =
@@ -216,7 +215,7 @@ impl Sender<'_> {
             }
         }
         observed.details.transactions = sent.clone();
-        if self.interrupted.load(Ordering::SeqCst) {
+        if self.interrupted.signalled() {
             return Err(Stop::transient("interrupted"));
         }
         let target = wallet_latest + sent.len() as u64;
@@ -269,10 +268,7 @@ impl Sender<'_> {
                     .transaction_count(self.config.batch_submitter, At::Number(deep))
                     .await?;
             }
-            if confirmed >= target
-                || Instant::now() >= deadline
-                || self.interrupted.load(Ordering::SeqCst)
-            {
+            if confirmed >= target || Instant::now() >= deadline || self.interrupted.signalled() {
                 return Ok(confirmed);
             }
             tokio::time::sleep(POLL).await;

@@ -7,10 +7,11 @@ use crate::cli::{GlobalArgs, TickArgs};
 use crate::commands::record_run;
 use crate::events::Events;
 use crate::metrics::{self, Labels, RunEnd, WatchdogMetrics, render_watchdog};
-use crate::outcome::{Done, Stop, Summary, VerdictKind};
+use crate::outcome::{CatchUp, Done, Stop, Summary, VerdictKind};
 use crate::state::StateDir;
 use crate::state::config::Config;
 use crate::state::records::{RunRecord, read_run_record};
+use crate::state::resume;
 use crate::timefmt::{parse_rfc3339, unix_seconds};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,6 +33,8 @@ pub struct Observed {
     pub endpoints_agree: Option<bool>,
     /// The verdict this run latched, if any (what the run ends with, whatever interrupts it).
     pub latched: Option<Stop>,
+    /// The progress a catch-up saved in this run.
+    pub catch_up: Option<super::catchup::Progress>,
 }
 
 /// What a run learnt about liveness.
@@ -53,6 +56,41 @@ pub struct TickDetails {
     pub liveness: Option<Figures>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequencer_stalled: Option<bool>,
+    /// A catch-up's progress (`resume_block`, `target_block`, `blocks_remaining`): from this
+    /// run when it saved a resume point, else from the resume point a failed run left.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub catch_up: Option<CatchUp>,
+    /// Seconds of catching up left at this run's rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_seconds_left: Option<u64>,
+}
+
+/// Where a catch-up stands, for `status` and `recover`: the saved resume point, and the last
+/// tick's progress and estimate. `None` when no catch-up is under way.
+pub fn catch_up_report(state: &StateDir) -> Option<serde_json::Value> {
+    let point = match resume::latest_manifest(state) {
+        Ok(point) => point?,
+        Err(why) => return Some(json!({ "error": why })),
+    };
+    let last: Option<RunRecord<TickDetails>> = read_run_record(&state.last_tick());
+    let estimate = last
+        .as_ref()
+        .filter(|r| {
+            r.details
+                .catch_up
+                .is_some_and(|c| c.resume_block == point.block)
+        })
+        .and_then(|r| r.details.estimated_seconds_left);
+    Some(json!({
+        "resume_block": point.block,
+        "target_block": point.target_block,
+        "blocks_remaining": point.target_block.saturating_sub(point.block),
+        "input_count": point.input_count,
+        "saved_at": point.created_at,
+        "witnessed": point.witnessed,
+        "extends_head": point.base.checkpoint,
+        "estimated_seconds_left": estimate,
+    }))
 }
 
 /// `last_tick.json` and `status.prom` on every exit path but `busy` (which never gets here).
@@ -77,6 +115,14 @@ pub fn record(
         warn(liveness, stalled, observed, config, args, events);
     }
     let previous = previous.map(|p| p.details);
+    let catch_up = observed.catch_up.map(|p| p.progress).or_else(|| {
+        // A run that failed mid catch-up still reports where the saved one stands.
+        result
+            .as_ref()
+            .err()
+            .and_then(|_| resume::latest_manifest(state).ok().flatten())
+            .map(|m| CatchUp::new(m.block, m.target_block))
+    });
     let details = TickDetails {
         head_block: observed.head_block,
         liveness: observed
@@ -87,6 +133,8 @@ pub fn record(
         sequencer_stalled: stalled
             .map(|s| s.stalled)
             .or_else(|| previous.as_ref().and_then(|p| p.sequencer_stalled)),
+        catch_up,
+        estimated_seconds_left: observed.catch_up.and_then(|p| p.estimated_seconds_left()),
     };
     let record = record_run(&state.last_tick(), result, started, details.clone(), events);
     let Some(config) = &observed.config else {
@@ -112,7 +160,7 @@ pub fn record(
         liveness: details.liveness,
         sequencer_stalled: details.sequencer_stalled,
         l1_endpoints_agree: observed.endpoints_agree,
-        catchup_remaining_blocks: None,
+        catchup_remaining_blocks: details.catch_up.map(|c| c.blocks_remaining),
     };
     metrics::publish(
         global.metrics_file.as_deref(),
