@@ -1,9 +1,9 @@
 //! The semantic difference between the canonical state bytes and the bytes a sequencer served:
 //! which configuration fields, accounts and counters differ. Bounded whatever the state size: at
 //! most [`LISTED`] accounts per list are named, the rest are counted, and the walk merges the two
-//! sorted lists without building maps.
+//! sorted lists in place, without copying them.
 
-use super::snapshot::{DecodedState, decode_state};
+use super::snapshot::{StateView, view_state};
 use alloy::primitives::{Address, U256};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -52,14 +52,21 @@ pub enum StateDiff {
 
 /// The first byte offset at which two byte strings differ (or the shorter length).
 pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x != y)
-        .or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))
+    // Whole blocks compare as slices (vectorised); the byte is found inside the first that differs.
+    const BLOCK: usize = 4096;
+    let common = a.len().min(b.len());
+    let mut start = 0;
+    for (x, y) in a[..common].chunks(BLOCK).zip(b[..common].chunks(BLOCK)) {
+        if x != y {
+            return x.iter().zip(y).position(|(p, q)| p != q).map(|i| start + i);
+        }
+        start += x.len();
+    }
+    (a.len() != b.len()).then_some(common)
 }
 
 pub fn state_diff(canonical: &[u8], served: &[u8]) -> StateDiff {
-    let ours = match decode_state(canonical) {
+    let ours = match view_state(canonical) {
         Ok(d) => d,
         Err(e) => {
             return StateDiff::Undecodable {
@@ -67,7 +74,7 @@ pub fn state_diff(canonical: &[u8], served: &[u8]) -> StateDiff {
             };
         }
     };
-    let theirs = match decode_state(served) {
+    let theirs = match view_state(served) {
         Ok(d) => d,
         Err(e) => {
             return StateDiff::Undecodable {
@@ -75,10 +82,10 @@ pub fn state_diff(canonical: &[u8], served: &[u8]) -> StateDiff {
             };
         }
     };
-    diff_decoded(ours, theirs)
+    diff_views(&ours, &theirs)
 }
 
-fn diff_decoded(ours: DecodedState, mut theirs: DecodedState) -> StateDiff {
+fn diff_views(ours: &StateView<'_>, theirs: &StateView<'_>) -> StateDiff {
     let sequencer_canonical_encoding = theirs.is_canonical();
     let mut config = Vec::new();
     for (field, a, b) in [
@@ -106,11 +113,25 @@ fn diff_decoded(ours: DecodedState, mut theirs: DecodedState) -> StateDiff {
             });
         }
     }
-    // The served lists may be out of order (accepted, flagged); the merge needs them sorted.
-    theirs.balances.sort_unstable_by_key(|(a, _)| *a);
-    theirs.nonces.sort_unstable_by_key(|(a, _)| *a);
-    let balances = merge(&ours.balances, &theirs.balances, |v: &U256| v.to_string());
-    let nonces = merge(&ours.nonces, &theirs.nonces, |v: &u32| v.to_string());
+    // The merge needs the served lists sorted: canonical ones are (strictly ascending), so they
+    // are walked in place; out-of-order ones (accepted, flagged) are copied and sorted.
+    let show_balance = |v: &U256| v.to_string();
+    let show_nonce = |v: &u32| v.to_string();
+    let (balances, nonces) = if sequencer_canonical_encoding {
+        (
+            merge(ours.balances(), theirs.balances(), show_balance),
+            merge(ours.nonces(), theirs.nonces(), show_nonce),
+        )
+    } else {
+        let mut their_balances: Vec<_> = theirs.balances().collect();
+        their_balances.sort_unstable_by_key(|(a, _)| *a);
+        let mut their_nonces: Vec<_> = theirs.nonces().collect();
+        their_nonces.sort_unstable_by_key(|(a, _)| *a);
+        (
+            merge(ours.balances(), their_balances.into_iter(), show_balance),
+            merge(ours.nonces(), their_nonces.into_iter(), show_nonce),
+        )
+    };
     let mut counters = Vec::new();
     if ours.executed_input_count != theirs.executed_input_count {
         counters.push(FieldDiff {
@@ -140,8 +161,8 @@ fn diff_decoded(ours: DecodedState, mut theirs: DecodedState) -> StateDiff {
 
 /// Walks two address-sorted lists once, counting every difference and naming the first few.
 fn merge<T: PartialEq>(
-    ours: &[(Address, T)],
-    theirs: &[(Address, T)],
+    ours: impl Iterator<Item = (Address, T)>,
+    theirs: impl Iterator<Item = (Address, T)>,
     show: impl Fn(&T) -> String,
 ) -> AccountDiffs {
     let mut out = AccountDiffs::default();
@@ -155,28 +176,29 @@ fn merge<T: PartialEq>(
             });
         }
     };
-    let (mut i, mut j) = (0, 0);
-    while i < ours.len() || j < theirs.len() {
-        let order = match (ours.get(i), theirs.get(j)) {
+    let (mut ours, mut theirs) = (ours.peekable(), theirs.peekable());
+    loop {
+        let order = match (ours.peek(), theirs.peek()) {
             (Some(a), Some(b)) => a.0.cmp(&b.0),
             (Some(_), None) => Ordering::Less,
-            _ => Ordering::Greater,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
         };
         match order {
             Ordering::Less => {
-                record(ours[i].0, Some(&ours[i].1), None);
-                i += 1;
+                let (address, a) = ours.next().expect("peeked");
+                record(address, Some(&a), None);
             }
             Ordering::Greater => {
-                record(theirs[j].0, None, Some(&theirs[j].1));
-                j += 1;
+                let (address, b) = theirs.next().expect("peeked");
+                record(address, None, Some(&b));
             }
             Ordering::Equal => {
-                if ours[i].1 != theirs[j].1 {
-                    record(ours[i].0, Some(&ours[i].1), Some(&theirs[j].1));
+                let (address, a) = ours.next().expect("peeked");
+                let (_, b) = theirs.next().expect("peeked");
+                if a != b {
+                    record(address, Some(&a), Some(&b));
                 }
-                i += 1;
-                j += 1;
             }
         }
     }

@@ -9,10 +9,35 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Sha256Digest(pub [u8; 32]);
 
+/// Inputs at least this large are hashed on a thread of their own by [`Sha256Digest::of_while`].
+const PARALLEL_MIN: usize = 1 << 20;
+
 impl Sha256Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
+    }
+
+    /// The digest of `bytes`, computed on a second thread while `work` runs on this one, so a
+    /// large file's hash costs no extra time next to decoding or writing it. Small inputs, or no
+    /// thread to be had, hash on this thread after `work`. `work` runs exactly once either way.
+    pub fn of_while<R>(bytes: &[u8], work: impl FnOnce() -> R) -> (Self, R) {
+        if bytes.len() < PARALLEL_MIN {
+            let result = work();
+            return (Self::of(bytes), result);
+        }
+        std::thread::scope(|scope| {
+            let hasher = std::thread::Builder::new()
+                .name("sha256".into())
+                .spawn_scoped(scope, || Self::of(bytes));
+            let result = work();
+            let digest = match hasher {
+                // Hashing cannot panic; were it to, the digest is computed here instead.
+                Ok(handle) => handle.join().unwrap_or_else(|_| Self::of(bytes)),
+                Err(_) => Self::of(bytes),
+            };
+            (digest, result)
+        })
     }
 
     /// Parses 64 hex digits, with an optional `0x`, in any case.
@@ -84,5 +109,18 @@ mod tests {
             format!("\"{lower}\"")
         );
         assert_eq!(Sha256Digest::of(b"").to_hex().len(), 64);
+    }
+
+    #[test]
+    fn of_while_is_of_and_runs_the_work_once() {
+        for len in [0, 1000, PARALLEL_MIN, PARALLEL_MIN + 12_345] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + i / 300) as u8).collect();
+            let mut runs = 0;
+            let (digest, out) = Sha256Digest::of_while(&bytes, || {
+                runs += 1;
+                len * 2
+            });
+            assert_eq!((digest, out, runs), (Sha256Digest::of(&bytes), len * 2, 1));
+        }
     }
 }
