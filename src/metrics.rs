@@ -8,7 +8,7 @@ use crate::canonical::liveness::Figures;
 use crate::events::Events;
 use crate::outcome::{ErrorClass, Outcome, Summary};
 use crate::state::StateError;
-use crate::state::fs::{Fs, RealFs, write_atomic};
+use crate::state::fs::{Fs, RealFs, write_replace};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -398,7 +398,8 @@ pub fn render_submitter(m: &SubmitterMetrics) -> String {
 }
 
 pub fn write_metrics_file(fs: &dyn Fs, path: &Path, text: &str) -> Result<(), StateError> {
-    write_atomic(fs, path, text.as_bytes()).map_err(|e| StateError::io(path, e))
+    // A report, not a commit point: replaced atomically, never fsynced.
+    write_replace(fs, path, text.as_bytes()).map_err(|e| StateError::io(path, e))
 }
 
 /// Writes a run's textfile to `--metrics-file` when given, else to the state directory's file;

@@ -12,6 +12,8 @@ use crate::l1::inputs::{
     self, Base, Flow, InputSpec, Part, Paused, Span, StreamError, Streamed, Verified,
 };
 use crate::outcome::{Halt, Stop};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A fold over a verified span.
@@ -48,6 +50,106 @@ pub(crate) enum Segment {
 pub(crate) struct Pace<'a> {
     pub halt: &'a Halt,
     pub save_every: Duration,
+}
+
+/// What the fold thread shares with the stream while it works.
+#[derive(Default)]
+struct Shared {
+    /// The machine stopped: deliver nothing more.
+    stopped: AtomicBool,
+    replayed: AtomicU64,
+}
+
+/// The fold thread's result.
+struct Worked {
+    machine: Machine,
+    preview: Option<Preview>,
+    replayed: u64,
+}
+
+/// The fold thread: folds the windows it is sent up to the target, previews those beyond it.
+struct Worker {
+    parts: Option<std::sync::mpsc::SyncSender<Part>>,
+    shared: Arc<Shared>,
+    done: tokio::sync::oneshot::Receiver<Result<Worked, Stop>>,
+}
+
+impl Worker {
+    fn start(machine: Machine) -> Self {
+        let (parts, inbox) = std::sync::mpsc::sync_channel::<Part>(1);
+        let (report, done) = tokio::sync::oneshot::channel();
+        let shared = Arc::new(Shared::default());
+        let state = shared.clone();
+        std::thread::spawn(move || {
+            let mut executor = NativeExecutor::new(machine);
+            let mut preview: Option<Preview> = None;
+            let mut replayed = 0u64;
+            let mut failure: Option<Stop> = None;
+            for part in inbox {
+                match part {
+                    Part::Upto { inputs, .. } => {
+                        if failure.is_some() || executor.machine.stopped().is_some() {
+                            continue;
+                        }
+                        let outcome = executor.advance_window(&inputs);
+                        replayed += outcome.reports.len() as u64;
+                        state.replayed.store(replayed, Ordering::Relaxed);
+                        match outcome.error {
+                            Some(AdvanceError::Stopped(_)) => {
+                                state.stopped.store(true, Ordering::Release)
+                            }
+                            Some(other) => {
+                                failure = Some(Stop::transient(format!(
+                                    "the L1 view is inconsistent: {other}; the next run retries"
+                                )));
+                                state.stopped.store(true, Ordering::Release);
+                            }
+                            None => {}
+                        }
+                    }
+                    Part::Beyond(inputs) => {
+                        // As the stream does once told `Enough`: nothing past a stop.
+                        if failure.is_some() || executor.machine.stopped().is_some() {
+                            continue;
+                        }
+                        let preview = preview.get_or_insert_with(|| Preview::of(&executor.machine));
+                        inputs.iter().for_each(|input| preview.observe(input));
+                    }
+                }
+            }
+            let _ = report.send(match failure {
+                Some(stop) => Err(stop),
+                None => Ok(Worked {
+                    machine: executor.machine,
+                    preview,
+                    replayed,
+                }),
+            });
+        });
+        Self {
+            parts: Some(parts),
+            shared,
+            done,
+        }
+    }
+
+    /// Hands the next window over (waiting while the thread is a window behind).
+    fn send(&self, part: Part) -> Result<(), Stop> {
+        self.parts
+            .as_ref()
+            .and_then(|p| p.send(part).ok())
+            .ok_or_else(|| Stop::internal("the fold thread ended early; re-run the command"))
+    }
+
+    /// Waits for the thread to fold everything it was sent.
+    async fn finish(mut self) -> Result<Worked, Stop> {
+        self.parts = None;
+        self.done.await.unwrap_or_else(|_| {
+            Err(Stop::internal(
+                "the fold thread panicked; re-run the command",
+            ))
+        })
+    }
 }
 
 /// A run's progress over blocks (origin, target]: one `progress` reporter across segments.
@@ -96,38 +198,39 @@ pub(crate) async fn fold_until(
     pace: Option<&Pace<'_>>,
 ) -> Result<Segment, StreamError<Stop>> {
     let began = Instant::now();
-    let mut executor = NativeExecutor::new(machine);
-    let mut replayed = 0u64;
-    let mut preview: Option<Preview> = None;
+    // The fold runs on a thread of its own, a window behind the download: while it recovers
+    // signers for window k on all cores, the stream fetches window k + 1 (a catch-up costs
+    // about max(download, fold), not their sum). Windows reach it in order through a
+    // one-slot channel, so at most two windows are held in memory.
+    let worker = Worker::start(machine);
     let streamed = inputs::stream_until(l1, spec, base, span, pace.map(|p| p.halt), |part| {
-        let (end, inputs) = match part {
-            Part::Upto { end, inputs } => (end, inputs),
-            Part::Beyond(inputs) => {
-                let preview = preview.get_or_insert_with(|| Preview::of(&executor.machine));
-                inputs.iter().for_each(|input| preview.observe(input));
-                return Ok(Flow::Continue);
-            }
+        let end = match &part {
+            Part::Upto { end, .. } => Some(*end),
+            Part::Beyond(_) => None,
         };
-        let outcome = executor.advance_window(&inputs);
-        replayed += outcome.reports.len() as u64;
-        match outcome.error {
-            Some(AdvanceError::Stopped(_)) => return Ok(Flow::Enough),
-            Some(other) => {
-                return Err(Stop::transient(format!(
-                    "the L1 view is inconsistent: {other}; the next run retries"
-                )));
-            }
-            None => {}
+        worker.send(part)?;
+        let Some(end) = end else {
+            return Ok(Flow::Continue);
+        };
+        if worker.shared.stopped.load(Ordering::Acquire) {
+            return Ok(Flow::Enough);
         }
-        tracker.replayed += outcome.reports.len() as u64;
-        tracker
-            .progress
-            .update(end.saturating_sub(tracker.origin), tracker.replayed);
+        tracker.progress.update(
+            end.saturating_sub(tracker.origin),
+            tracker.replayed + worker.shared.replayed.load(Ordering::Relaxed),
+        );
         let due = pace.is_some_and(|p| p.halt.requested() || began.elapsed() >= p.save_every);
         Ok(if due { Flow::Pause } else { Flow::Continue })
     })
-    .await?;
-    let mut machine = executor.machine;
+    .await;
+    let folded = worker.finish().await;
+    let streamed = streamed?;
+    let Worked {
+        mut machine,
+        preview,
+        replayed,
+    } = folded.map_err(StreamError::Sink)?;
+    tracker.replayed += replayed;
     Ok(match streamed {
         Streamed::Complete(verified) => {
             let preview = preview.unwrap_or_else(|| Preview::of(&machine));

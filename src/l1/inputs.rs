@@ -286,8 +286,24 @@ async fn run_stream<E>(
     let mut delivered_to = base.block;
     let mut scanned = (base.block, base.input_count);
     let mut source = InputLogs { l1, spec };
+    // When (base, witness] is one window (every tick that is idle or nearly so), the witness
+    // is asked concurrently with the logs: it is the count at the witness's hash whenever it is
+    // asked, and the hashes are re-checked after both.
+    let one_window = !partial_only
+        && halt.is_none()
+        && witness.number.saturating_sub(base.block) <= spec.max_log_range.max(1);
+    let early_witness = async {
+        if one_window {
+            Some(
+                l1.number_of_inputs(spec.input_box, spec.app, At::Hash(witness.hash))
+                    .await,
+            )
+        } else {
+            None
+        }
+    };
     // (base, witness]: empty when they are the same block (scan makes no call for from > to).
-    let end = scan::<StreamError<E>>(
+    let scanning = scan::<StreamError<E>>(
         &mut source,
         base.block.saturating_add(1),
         witness.number,
@@ -346,8 +362,9 @@ async fn run_stream<E>(
             }
             Ok(go_on)
         },
-    )
-    .await?;
+    );
+    let (end, early_witness) = tokio::join!(scanning, early_witness);
+    let end = end?;
     let inputs_digest = crate::canonical::Sha256Digest(sha2::Digest::finalize(digest).into());
     if end == ScanEnd::Stopped
         && delivered_to == target.number
@@ -386,9 +403,13 @@ async fn run_stream<E>(
             inputs_digest,
         }));
     }
-    let witnessed = l1
-        .number_of_inputs(spec.input_box, spec.app, At::Hash(witness.hash))
-        .await?;
+    let witnessed = match early_witness {
+        Some(witnessed) => witnessed?,
+        None => {
+            l1.number_of_inputs(spec.input_box, spec.app, At::Hash(witness.hash))
+                .await?
+        }
+    };
     if witnessed != expectation.next_index {
         return Err(StreamError::Incomplete {
             block: witness.number,
@@ -484,22 +505,40 @@ async fn witness_beyond<E>(
     }
 }
 
-/// Every `(block, hash)` (and the base's, when known) is still canonical after a scan.
+/// Every `(block, hash)` (and the base's, when known) is still canonical after a scan; the
+/// (at most three) blocks are asked concurrently.
 async fn recheck_hashes<E>(
     l1: &L1Client,
     pinned: &[(u64, B256)],
     base: Base,
 ) -> Result<(), StreamError<E>> {
-    let mut seen = Vec::with_capacity(pinned.len() + 1);
+    let mut blocks: Vec<(u64, B256)> = Vec::with_capacity(pinned.len() + 1);
     let base = base.hash.map(|hash| (base.block, hash));
     for &(block, hash) in pinned.iter().chain(base.iter()) {
-        if seen.contains(&block) {
-            continue;
+        if !blocks.iter().any(|(b, _)| *b == block) {
+            blocks.push((block, hash));
         }
-        seen.push(block);
-        if l1.block_hash(block).await? != Some(hash) {
-            return Err(StreamError::Reorged { block });
+    }
+    let check = |entry: Option<&(u64, B256)>| {
+        let entry = entry.copied();
+        async move {
+            match entry {
+                None => Ok(()),
+                Some((block, hash)) => match l1.block_hash(block).await? {
+                    Some(found) if found == hash => Ok(()),
+                    _ => Err(StreamError::Reorged { block }),
+                },
+            }
         }
+    };
+    // Three at a time (every caller has at most three); a longer list is still checked whole.
+    for group in blocks.chunks(3) {
+        let (a, b, c) = tokio::join!(
+            check(group.first()),
+            check(group.get(1)),
+            check(group.get(2))
+        );
+        a.and(b).and(c)?;
     }
     Ok(())
 }

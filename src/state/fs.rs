@@ -98,6 +98,10 @@ pub trait Fs: Send + Sync {
     /// Creates a new file with mode 0600 (never over an existing entry, never through a
     /// symlink), writes all bytes and fsyncs it.
     fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// As `write_file_synced`, without the fsync (reports that are not commit points).
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.write_file_synced(path, bytes)
+    }
     /// fsyncs a directory so the entries created or renamed in it are durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
@@ -126,6 +130,16 @@ impl Fs for RealFs {
             .open(path)?;
         file.write_all(bytes)?;
         file.sync_all()
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(path)?;
+        file.write_all(bytes)
     }
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
@@ -285,10 +299,21 @@ pub fn tmp_name(name: &str, n: u32) -> String {
     }
 }
 
+/// Replaces a report that is not a commit point (`last_tick.json`, the metrics textfiles):
+/// atomic for readers (a new temporary file, renamed over `path`), but nothing is fsynced —
+/// a crash may lose the latest report, never the state it reports on.
+pub fn write_replace(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_beside(fs, path, bytes, false)
+}
+
 /// Writes a file atomically: a new temporary file beside it (exclusive create, no symlink
 /// followed), fsync, rename over `path`, fsync the directory. The rename replaces whatever
 /// entry `path` is (a planted symlink included) without following it.
 pub fn write_atomic(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_beside(fs, path, bytes, true)
+}
+
+fn write_beside(fs: &dyn Fs, path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent"))?;
@@ -300,7 +325,12 @@ pub fn write_atomic(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut attempt = 0;
     let tmp = loop {
         let candidate = dir.join(tmp_name(&name, attempt));
-        match fs.write_file_synced(&candidate, bytes) {
+        let written = if durable {
+            fs.write_file_synced(&candidate, bytes)
+        } else {
+            fs.write_file(&candidate, bytes)
+        };
+        match written {
             Ok(()) => break candidate,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TMP_ATTEMPTS => {
                 attempt += 1
@@ -309,5 +339,5 @@ pub fn write_atomic(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> io::Result<()> {
         }
     };
     fs.rename(&tmp, path)?;
-    fs.sync_dir(dir)
+    if durable { fs.sync_dir(dir) } else { Ok(()) }
 }

@@ -4,7 +4,7 @@
 
 use super::StateError;
 use super::checkpoint::RECORD_CAP;
-use super::fs::{Fs, ReadError, read_regular, write_atomic};
+use super::fs::{Fs, ReadError, read_regular, write_atomic, write_replace};
 use crate::outcome::{Done, ErrorClass, Outcome, Stop, Summary, VerdictKind};
 use crate::timefmt::rfc3339_millis;
 use serde::de::DeserializeOwned;
@@ -62,7 +62,12 @@ pub fn write_run_record<D: Serialize>(
         last_success_at,
         details,
     };
-    write_json(fs, path, &record)?;
+    let mut bytes = serde_json::to_vec_pretty(&record).map_err(|e| {
+        StateError::Unsupported(format!("cannot serialize {}: {e}", path.display()))
+    })?;
+    bytes.push(b'\n');
+    // A report, not a commit point: replaced atomically, never fsynced.
+    write_replace(fs, path, &bytes).map_err(|e| StateError::io(path, e))?;
     Ok(record)
 }
 
