@@ -86,8 +86,9 @@ pub struct GlobalArgs {
     pub metrics_file: Option<PathBuf>,
 
     /// Longest this run may take (e.g. 90s, 25m, 1h; ms for tests); when it passes the run ends as
-    /// SIGTERM does: exit 1, nothing half-committed. Defaults: tick 25m, submit 8m, snapshot
-    /// 10m, recover flush its --timeout + 60s; none for the other commands.
+    /// SIGTERM does: exit 1, nothing half-committed (a tick catching up saves a resume point
+    /// shortly before it: outcome catching_up). Defaults: tick 25m, submit 8m, snapshot 10m,
+    /// recover flush its --timeout + 60s; none for the other commands.
     #[arg(long, global = true, env = "WARDEN_DEADLINE", value_parser = parse_duration)]
     pub deadline: Option<std::time::Duration>,
 

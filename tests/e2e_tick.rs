@@ -163,3 +163,55 @@ fn catch_up_from_genesis_over_2000_blocks_and_200_inputs_agrees_with_progress() 
     assert_eq!(status["head"]["block"], target);
     assert_eq!(status["head"]["input_count"], inputs);
 }
+
+/// operator-contract §4: an idle tick may read `head.json` and the manifest alone; a tick with
+/// something to replay verifies the machine it extends.
+#[test]
+fn an_idle_tick_reads_the_pointer_and_manifest_alone_and_a_replay_verifies_the_machine() {
+    let (mut w, _) = World::agreed();
+    let state = w.state_dir.path();
+    let head: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("head.json")).unwrap()).unwrap();
+    let machine = state
+        .join(head["checkpoint"].as_str().unwrap())
+        .join("machine.bin");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(machine.with_file_name("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["version"], 2);
+    assert!(manifest["scheduler"].is_object(), "{manifest}");
+    // A FIFO where machine.bin was: reading it would fail (never block: files are opened
+    // non-blocking and must be regular).
+    let aside = machine.with_file_name("machine.bin.aside");
+    std::fs::rename(&machine, &aside).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&machine)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let idle = w.warden(&["tick"]);
+    assert_eq!(idle.code, Some(0), "{}", idle.exit);
+    assert_eq!(idle.exit["outcome"], "idle");
+    // Its liveness figures still moved on from the manifest's seed.
+    let last: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("last_tick.json")).unwrap()).unwrap();
+    assert!(last["liveness"].is_object(), "{last}");
+
+    w.advance();
+    let replay = w.warden(&["tick"]);
+    assert_eq!(replay.code, Some(1), "{}", replay.exit);
+    assert_eq!(replay.exit["class"], "operator", "{}", replay.exit);
+    assert!(
+        replay.exit["message"]
+            .as_str()
+            .unwrap()
+            .contains("machine.bin"),
+        "{}",
+        replay.exit
+    );
+    std::fs::remove_file(&machine).unwrap();
+    std::fs::rename(&aside, &machine).unwrap();
+    let agreed = w.warden(&["tick"]);
+    assert_eq!(agreed.code, Some(0), "{}", agreed.exit);
+    assert_eq!(agreed.exit["outcome"], "agreed");
+}

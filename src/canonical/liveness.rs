@@ -279,6 +279,105 @@ impl Preview {
     }
 }
 
+/// What a [`Preview`] needs of a machine, small enough for a checkpoint's manifest: an idle
+/// tick moves the liveness figures on from it without reading the machine (operator-contract
+/// §4: an idle tick reads `head.json` and the manifest alone). The fridge is kept as the
+/// inclusion blocks of its entries, run-length encoded (the preview never executes them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSeed {
+    pub next_expected_batch_nonce: u64,
+    pub since_block: u64,
+    /// Indexed by `BatchOutcome::ALL`.
+    pub batches: [u64; 6],
+    /// Indexed by `OpOutcome::ALL`.
+    pub ops: [u64; 6],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accepted_batch_block: Option<u64>,
+    /// `[inclusion block, entries]`, oldest first.
+    pub fridge: Vec<[u64; 2]>,
+}
+
+impl SchedulerSeed {
+    /// Runs of fridge entries a seed holds at most; a machine with more has none (an idle tick
+    /// then reads the machine).
+    pub const MAX_FRIDGE_RUNS: usize = 4096;
+
+    pub fn of(machine: &Machine) -> Option<Self> {
+        let mut fridge: Vec<[u64; 2]> = Vec::new();
+        for entry in &machine.fridge {
+            match fridge.last_mut() {
+                Some([block, count]) if *block == entry.inclusion_block => *count += 1,
+                _ => {
+                    if fridge.len() == Self::MAX_FRIDGE_RUNS {
+                        return None;
+                    }
+                    fridge.push([entry.inclusion_block, 1]);
+                }
+            }
+        }
+        let liveness = &machine.liveness;
+        Some(Self {
+            next_expected_batch_nonce: machine.next_expected_batch_nonce,
+            since_block: liveness.since_block,
+            batches: liveness.batches,
+            ops: liveness.ops,
+            last_accepted_batch_block: liveness.last_accepted_batch_block,
+            fridge,
+        })
+    }
+
+    pub fn liveness(&self) -> Liveness {
+        Liveness {
+            since_block: self.since_block,
+            batches: self.batches,
+            ops: self.ops,
+            last_accepted_batch_block: self.last_accepted_batch_block,
+        }
+    }
+}
+
+impl Preview {
+    /// Starts where the machine a seed describes is (`config`: the pinned scheduler's). The seed
+    /// comes from disk: `None` when it cannot describe a machine that has processed
+    /// `input_count` inputs (more fridge entries than inputs, runs out of block order, or
+    /// counters starting after `block`), so a planted manifest costs nothing and the caller
+    /// reads the machine instead.
+    pub fn of_seed(
+        config: SchedulerConfig,
+        seed: &SchedulerSeed,
+        block: u64,
+        input_count: u64,
+    ) -> Option<Self> {
+        let total = seed
+            .fridge
+            .iter()
+            .try_fold(0u64, |sum, [_, n]| sum.checked_add(*n))?;
+        let ordered = seed.fridge.windows(2).all(|w| w[0][0] < w[1][0]);
+        let in_range = seed.fridge.iter().all(|[b, n]| *b <= block && *n > 0);
+        if total > input_count || !ordered || !in_range || seed.since_block > block {
+            return None;
+        }
+        let mut fridge = VecDeque::with_capacity(total.min(1 << 16) as usize);
+        for &[block, count] in &seed.fridge {
+            for _ in 0..count {
+                fridge.push_back(FridgeEntry {
+                    sender: Default::default(),
+                    payload: Vec::new(),
+                    inclusion_block: block,
+                });
+            }
+        }
+        Some(Self {
+            config,
+            fridge,
+            next_expected_batch_nonce: seed.next_expected_batch_nonce,
+            liveness: seed.liveness(),
+            inputs: 0,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +404,75 @@ mod tests {
         assert_eq!(waiting.backstop_margin_blocks, Some(60));
         let overdue = fridge_figures(&VecDeque::from([entry(10)]), 100, 150);
         assert_eq!(overdue.backstop_margin_blocks, Some(-40));
+    }
+
+    #[test]
+    fn a_seeded_preview_moves_exactly_as_the_machine_preview() {
+        use crate::canonical::testkit::InputFactory;
+        use crate::canonical::{WalletConfig, machine::Machine};
+        use alloy::primitives::{Address, U256};
+        let portal = Address::repeat_byte(0x50);
+        let token = Address::repeat_byte(0x70);
+        let submitter = Address::repeat_byte(0x5b);
+        let config = SchedulerConfig {
+            batch_submitter: submitter,
+            max_wait_blocks: 100,
+        };
+        let mut machine = Machine::genesis(
+            config,
+            WalletConfig {
+                erc20_portal: portal,
+                supported_token: token,
+                fee_recipient: submitter,
+            },
+        );
+        let mut factory = InputFactory::new(31337, Address::repeat_byte(0xaa));
+        for block in [10, 10, 11, 40] {
+            let input = factory.deposit(
+                portal,
+                token,
+                Address::repeat_byte(1),
+                U256::from(5u64),
+                block,
+            );
+            machine.advance(&input).unwrap();
+        }
+        let seed = SchedulerSeed::of(&machine).unwrap();
+        assert_eq!(seed.fridge, vec![[10, 2], [11, 1], [40, 1]]);
+        let mut from_machine = Preview::of(&machine);
+        let mut from_seed = Preview::of_seed(
+            config,
+            &seed,
+            machine.last_processed_block,
+            machine.inputs_processed,
+        )
+        .unwrap();
+        // A seed no machine at that block and input count could have is refused.
+        let mut planted = seed.clone();
+        planted.fridge[0][1] = u64::MAX;
+        assert!(Preview::of_seed(config, &planted, 40, 4).is_none());
+        assert!(Preview::of_seed(config, &seed, 40, 3).is_none());
+        assert!(Preview::of_seed(config, &seed, 39, 4).is_none());
+        let mut unordered = seed.clone();
+        unordered.fridge.swap(0, 1);
+        assert!(Preview::of_seed(config, &unordered, 40, 4).is_none());
+        // Later inputs: more deposits, then one that makes the oldest overdue.
+        for block in [50, 130, 145] {
+            let input = factory.deposit(
+                portal,
+                token,
+                Address::repeat_byte(2),
+                U256::from(1u64),
+                block,
+            );
+            from_machine.observe(&input);
+            from_seed.observe(&input);
+        }
+        assert_eq!(
+            Figures::new(&from_machine, 150),
+            Figures::new(&from_seed, 150)
+        );
+        assert_eq!(from_machine.fridge.len(), from_seed.fridge.len());
     }
 
     #[test]

@@ -7,13 +7,14 @@ use super::bootstrap::{Claim, bootstrap_on_l1, require_identity};
 use super::{connect_cross_check, connect_l1, runtime, within};
 use crate::canonical::Sha256Digest;
 use crate::canonical::codec::encode_machine;
+use crate::canonical::liveness::SchedulerSeed;
 use crate::cli::{BootstrapSource, GlobalArgs, InitArgs};
 use crate::events::Events;
 use crate::l1::L1Client;
 use crate::l1::crosscheck::CrossCheck;
 use crate::outcome::{Done, Outcome, Stop};
 use crate::state::bundle::{VerifiedBundle, verify_bundle};
-use crate::state::checkpoint::{CheckpointMeta, load_head, publish};
+use crate::state::checkpoint::{CheckpointMeta, load_head, publish_seeded};
 use crate::state::config::{
     Bootstrap, CONFIG_VERSION, Config, Confirmation, load_config, pin_sequencer_url, write_config,
 };
@@ -126,7 +127,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
     }
     let bytes = encode_machine(&machine).map_err(|e| Stop::internal(e.to_string()))?;
     let sha = Sha256Digest(machine.state_sha256());
-    publish(
+    publish_seeded(
         &fs,
         &state,
         CheckpointMeta {
@@ -134,6 +135,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs, events: &Events) -> Result<Done
             block_hash,
             input_count: machine.inputs_processed,
         },
+        SchedulerSeed::of(&machine),
         &bytes,
         sha,
         2,

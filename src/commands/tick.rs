@@ -4,37 +4,31 @@
 //! head flip rests on inputs that `l1::inputs` proved complete in this run.
 
 mod catchup;
+mod compare;
 mod crosscheck;
 mod evidence;
+mod idle;
 mod reorg;
 mod report;
 mod verdict;
 
-use super::fold::{Folded, fold};
 use super::{
     Ended, TICK_DEADLINE, TICK_SIGNAL_GRACE, connect_cross_check, connect_l1, runtime, until_signal,
 };
-use crate::canonical::Sha256Digest;
-use crate::canonical::codec::encode_machine;
-use crate::canonical::liveness::Figures;
 use crate::cli::{GlobalArgs, TickArgs};
 use crate::events::Events;
 use crate::l1::crosscheck::CrossCheck;
-use crate::l1::inputs::{Base, InputSpec, Span};
 use crate::l1::{BlockRef, L1Client};
-use crate::outcome::{Done, Halt, Outcome, Stop, VerdictKind};
+use crate::outcome::{Done, Halt, Stop, VerdictKind};
 use crate::sequencer::{Poll, SequencerClient};
 use crate::state::StateDir;
-use crate::state::checkpoint::{CheckpointMeta, LoadedHead, load_head, publish, read_head};
+use crate::state::checkpoint::{HeadPointer, LoadedHead, read_head, read_pointer};
 use crate::state::config::{Config, load_config};
-use crate::state::fs::RealFs;
 use crate::state::latch::{self, Divergence, Latch, StopRecord};
 use crate::state::lock::{LockDomain, StateLock};
-use crate::timefmt::rfc3339_millis;
-use report::{Liveness, Observed};
+use report::Observed;
 pub use report::{TickDetails, catch_up_report};
-use serde_json::json;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 pub fn run(global: &GlobalArgs, args: &TickArgs, events: &Events) -> Result<Done, Stop> {
     let state = global.require_state_dir()?;
@@ -70,8 +64,9 @@ fn tick(
         }
         Latch::Unreadable(why) => return Err(Latch::unreadable_stop(state, &why)),
     }
-    // 2. Load and verify the head.
-    let head = load_head(state)?;
+    // 2. The head: the pointer and its manifest now; the machine only when the cycle replays
+    // (an idle tick reads head.json and the manifest alone, operator-contract §4).
+    let head = read_pointer(state)?;
     observed.head_block = Some(head.head.block);
     let l1 = connect_l1(global, Some(config.chain_id))?;
     let sequencer = SequencerClient::new(global.sequencer_endpoint(&config)?)?;
@@ -142,7 +137,7 @@ enum Checked {
 }
 
 impl Cycle<'_> {
-    async fn run(&self, head: LoadedHead, observed: &mut Observed) -> Result<Done, Stop> {
+    async fn run(&self, pointer: HeadPointer, observed: &mut Observed) -> Result<Done, Stop> {
         // 3–5, the reads that need nothing else, concurrently (an idle tick stays one round
         // trip): the sequencer's finalized block and digest, and L1's confirmed head (the
         // pinned chain is checked on that first contact).
@@ -167,6 +162,13 @@ impl Cycle<'_> {
         let confirmed = confirmed?;
         observed.confirmed_head = Some(confirmed.number);
         observed.sequencer_block = Some(polled);
+        if polled == pointer.head.block
+            && let Some(done) = self.idle(&pointer, served, confirmed, observed).await?
+        {
+            return Ok(done);
+        }
+        // 2, for every other path: the head's machine, verified.
+        let head = pointer.load(self.state)?;
         if polled < head.head.block {
             return self.regressed(head, polled, confirmed, observed).await;
         }
@@ -225,152 +227,5 @@ impl Cycle<'_> {
 
     async fn confirmed_head(&self) -> Result<BlockRef, Stop> {
         Ok(self.l1.confirmed_head(self.config.l1_confirmation).await?)
-    }
-
-    /// The sequencer is still at the head's block: its digest must still be the head's (a
-    /// sequencer whose served state changes without its block moving is a mismatch), and the
-    /// liveness figures move on over (P, confirmed head].
-    async fn unchanged(
-        &self,
-        head: LoadedHead,
-        at: BlockRef,
-        served: Sha256Digest,
-        confirmed: BlockRef,
-        observed: &mut Observed,
-    ) -> Result<Done, Stop> {
-        let p = head.head.block;
-        let folded = self.fold(&head, at, confirmed, observed).await?;
-        self.liveness(&head, &folded, confirmed, observed);
-        if served != head.head.state_sha256 {
-            return self.mismatch(&head, folded, at, served, observed).await;
-        }
-        Ok(Done::new(
-            Outcome::Idle,
-            format!("the sequencer is still at block {p}, with the same state"),
-        ))
-    }
-
-    /// Folds (P, B] from the verified input stream (the idle path: P = B).
-    async fn fold(
-        &self,
-        head: &LoadedHead,
-        target: BlockRef,
-        confirmed: BlockRef,
-        observed: &mut Observed,
-    ) -> Result<Folded, Stop> {
-        let folded = fold(
-            self.l1,
-            &InputSpec::of(self.config),
-            head.machine.clone(),
-            Base {
-                block: head.head.block,
-                hash: Some(head.block_hash()),
-                input_count: head.head.input_count,
-            },
-            Span::new(target, confirmed),
-            self.events,
-        )
-        .await?;
-        observed.inputs_replayed = folded.replayed;
-        Ok(folded)
-    }
-
-    /// The liveness figures of a fold that moved on over (B, confirmed head] (not of one whose
-    /// scan beyond B a catch-up cut short: those carry forward).
-    fn liveness(
-        &self,
-        head: &LoadedHead,
-        folded: &Folded,
-        confirmed: BlockRef,
-        observed: &mut Observed,
-    ) {
-        if folded.machine.stopped().is_none()
-            && folded.verified.span.witness.number == confirmed.number
-        {
-            observed.liveness = Some(Liveness {
-                figures: Figures::new(&folded.preview, confirmed.number),
-                before: head.machine.liveness,
-                inputs_above_sequencer: folded.preview.inputs,
-            });
-        }
-    }
-
-    /// Step 7.
-    async fn compare(
-        &self,
-        head: &LoadedHead,
-        mut folded: Folded,
-        target: BlockRef,
-        served: Sha256Digest,
-        observed: &mut Observed,
-    ) -> Result<Done, Stop> {
-        folded.machine.advance_to_block(target.number);
-        let canonical = Sha256Digest(folded.machine.state_sha256());
-        if canonical != served {
-            return self.mismatch(head, folded, target, served, observed).await;
-        }
-        // The head flips only on a view the cross-check endpoints confirm too.
-        self.confirm_inputs(&folded, observed).await?;
-        let inputs = folded.machine.inputs_processed;
-        let machine_bytes =
-            encode_machine(&folded.machine).map_err(|e| Stop::internal(e.to_string()))?;
-        let (new_head, leftovers) = publish(
-            &RealFs,
-            self.state,
-            CheckpointMeta {
-                block: target.number,
-                block_hash: target.hash,
-                input_count: inputs,
-            },
-            &machine_bytes,
-            canonical,
-            self.args.keep as usize,
-            &rfc3339_millis(SystemTime::now()),
-        )?;
-        if !leftovers.is_empty() {
-            self.events
-                .warn("gc_incomplete", json!({"paths": leftovers}));
-        }
-        observed.head_block = Some(new_head.block);
-        Ok(Done::new(
-            Outcome::Agreed,
-            format!(
-                "agreed at block {} ({inputs} inputs, {} replayed), state sha256 {canonical}",
-                target.number, observed.inputs_replayed
-            ),
-        ))
-    }
-
-    /// Latches `state_mismatch` at `target`, then collects the evidence.
-    async fn mismatch(
-        &self,
-        head: &LoadedHead,
-        folded: Folded,
-        target: BlockRef,
-        served: Sha256Digest,
-        observed: &mut Observed,
-    ) -> Result<Done, Stop> {
-        self.confirm_inputs(&folded, observed).await?;
-        let canonical_bytes = folded.machine.state_bytes();
-        let canonical = Sha256Digest::of(&canonical_bytes);
-        let record = Divergence {
-            canonical_sha256: Some(canonical),
-            sequencer_sha256: Some(served),
-            message: format!(
-                "state mismatch at block {}: canonical {canonical}, sequencer {served}",
-                target.number
-            ),
-            ..self.record(head, VerdictKind::StateMismatch, target.number)
-        };
-        let verdict = self.latch(record, observed);
-        evidence::mismatch(
-            self.state,
-            self.sequencer,
-            target.number,
-            &canonical_bytes,
-            self.events,
-        )
-        .await;
-        Err(verdict)
     }
 }

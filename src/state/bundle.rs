@@ -14,15 +14,17 @@
 
 use super::checkpoint::{
     MACHINE_CAP, MACHINE_FILE, MANIFEST_FILE, MANIFEST_VERSION, Manifest, RECORD_CAP,
+    reads_manifest_version,
 };
 use super::config::Identity;
 use super::fs::{Fs, ReadError, RealFs, read_regular};
 use super::{StateDir, StateError};
-use crate::canonical::codec::decode_machine;
+use crate::canonical::codec::decode_machine_and_state_sha256;
 use crate::canonical::{Machine, Sha256Digest};
 use crate::jsonfmt;
 use alloy::primitives::B256;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -82,25 +84,28 @@ fn is_tar(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tar")
 }
 
+/// A bundle file's name and bytes (the checkpoint's own bytes are borrowed, never copied).
+type BundleFile<'a> = (String, Cow<'a, [u8]>);
+
 /// The bundle's files in write order, `SHA256SUMS` last.
-fn bundle_files(
+fn bundle_files<'a>(
     meta: &BundleMeta,
-    manifest_bytes: &[u8],
-    machine_bytes: &[u8],
-) -> Result<Vec<(String, Vec<u8>)>, StateError> {
+    manifest_bytes: &'a [u8],
+    machine_bytes: &'a [u8],
+) -> Result<Vec<BundleFile<'a>>, StateError> {
     let mut meta_bytes = serde_json::to_vec_pretty(meta)
         .map_err(|e| StateError::Unsupported(format!("cannot serialize {META_FILE}: {e}")))?;
     meta_bytes.push(b'\n');
     let mut files = vec![
-        (META_FILE.to_string(), meta_bytes),
-        (manifest_path(), manifest_bytes.to_vec()),
-        (machine_path(), machine_bytes.to_vec()),
+        (META_FILE.to_string(), Cow::Owned(meta_bytes)),
+        (manifest_path(), Cow::Borrowed(manifest_bytes)),
+        (machine_path(), Cow::Borrowed(machine_bytes)),
     ];
     let sums: String = files
         .iter()
         .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
         .collect();
-    files.push((SUMS_FILE.to_string(), sums.into_bytes()));
+    files.push((SUMS_FILE.to_string(), Cow::Owned(sums.into_bytes())));
     Ok(files)
 }
 
@@ -145,7 +150,7 @@ pub fn write_bundle(
         .map_err(|e| StateError::io(out, e))
 }
 
-fn write_dir(fs: &dyn Fs, dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+fn write_dir(fs: &dyn Fs, dir: &Path, files: &[BundleFile<'_>]) -> std::io::Result<()> {
     fs.create_dir(dir)?;
     fs.create_dir(&dir.join(CHECKPOINT_DIR))?;
     for (name, bytes) in files {
@@ -155,7 +160,7 @@ fn write_dir(fs: &dyn Fs, dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::R
     fs.sync_dir(dir)
 }
 
-fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+fn write_tar(path: &Path, files: &[BundleFile<'_>]) -> std::io::Result<()> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -167,7 +172,7 @@ fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
         header.set_mode(0o600);
         header.set_mtime(0);
         header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, name, bytes.as_slice())?;
+        builder.append_data(&mut header, name, &bytes[..])?;
     }
     let file = builder.into_inner()?;
     file.sync_all()
@@ -316,7 +321,7 @@ fn open_regular_following(path: &Path, cap: u64) -> Result<(std::fs::File, u64),
 
 /// Verifies a bundle; errors name the offending file and say what is wrong.
 pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
-    let files = read_files(path)?;
+    let mut files = read_files(path)?;
     let sums = files
         .get(SUMS_FILE)
         .ok_or_else(|| format!("{SUMS_FILE} is missing"))?;
@@ -334,6 +339,8 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
             return Err(format!("{SUMS_FILE} lists {name} twice"));
         }
     }
+    // Each file is hashed once; the machine's digest is kept for the manifest check below.
+    let mut machine_digest = None;
     for (name, bytes) in &files {
         if name == SUMS_FILE {
             continue;
@@ -341,7 +348,11 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
         let Some(expected) = listed.get(name) else {
             return Err(format!("{name} is not listed in {SUMS_FILE}"));
         };
-        if &sha256_hex(bytes) != expected {
+        let digest = Sha256Digest::of(bytes);
+        if *name == machine_path() {
+            machine_digest = Some(digest);
+        }
+        if &digest.to_hex() != expected {
             return Err(format!(
                 "{name} does not match its sha256 in {SUMS_FILE} (the bundle is damaged)"
             ));
@@ -370,12 +381,14 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
     if meta.format != BUNDLE_FORMAT {
         return Err(format!("{META_FILE} says format {:?}", meta.format));
     }
-    let manifest_bytes = files[&manifest_path()].clone();
+    let manifest_bytes = files
+        .remove(&manifest_path())
+        .ok_or_else(|| format!("{} is missing", manifest_path()))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| format!("{} is not a valid manifest: {e}", manifest_path()))?;
-    if manifest.version != MANIFEST_VERSION {
+    if !reads_manifest_version(manifest.version) {
         return Err(format!(
-            "{} has version {}, this warden reads {MANIFEST_VERSION}",
+            "{} has version {}, this warden reads 1 and {MANIFEST_VERSION}",
             manifest_path(),
             manifest.version
         ));
@@ -393,21 +406,24 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
             manifest_path()
         ));
     }
-    let machine_bytes = files[&machine_path()].clone();
+    let machine_bytes = files
+        .remove(&machine_path())
+        .ok_or_else(|| format!("{} is missing", machine_path()))?;
+    drop(files);
+    let machine_digest = machine_digest.unwrap_or_else(|| Sha256Digest::of(&machine_bytes));
     let entry = manifest
         .files
         .iter()
         .find(|f| f.name == MACHINE_FILE)
         .ok_or_else(|| format!("{} does not list {MACHINE_FILE}", manifest_path()))?;
-    if entry.size != machine_bytes.len() as u64 || entry.sha256 != Sha256Digest::of(&machine_bytes)
-    {
+    if entry.size != machine_bytes.len() as u64 || entry.sha256 != machine_digest {
         return Err(format!(
             "{} does not match {}",
             machine_path(),
             manifest_path()
         ));
     }
-    let machine = decode_machine(&machine_bytes)
+    let (machine, state_sha256) = decode_machine_and_state_sha256(&machine_bytes)
         .map_err(|e| format!("{} does not decode: {e}", machine_path()))?;
     if machine.inputs_processed != c.input_count || machine.last_processed_block != c.block {
         return Err(format!(
@@ -419,7 +435,7 @@ pub fn verify_bundle(path: &Path) -> Result<VerifiedBundle, String> {
             c.input_count
         ));
     }
-    if Sha256Digest(machine.state_sha256()) != c.state_sha256 {
+    if Sha256Digest(state_sha256) != c.state_sha256 {
         return Err(format!(
             "{} does not hash to the bundle's state_sha256",
             machine_path()

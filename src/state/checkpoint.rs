@@ -5,7 +5,8 @@
 
 use super::fs::{Fs, ReadError, read_regular, write_atomic};
 use super::{StateDir, StateError};
-use crate::canonical::codec::{MACHINE_FORMAT_VERSION, decode_machine};
+use crate::canonical::codec::{MACHINE_FORMAT_VERSION, decode_machine_and_state_sha256};
+use crate::canonical::liveness::SchedulerSeed;
 use crate::canonical::{Machine, Sha256Digest};
 use crate::jsonfmt;
 use alloy::primitives::B256;
@@ -14,7 +15,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub const HEAD_VERSION: u32 = 1;
-pub const MANIFEST_VERSION: u32 = 1;
+/// Version 2 adds the scheduler seed an idle tick reads instead of the machine; version 1
+/// manifests (and bundles holding them) still load.
+pub const MANIFEST_VERSION: u32 = 2;
+
+/// Whether this warden reads manifests of `version`.
+pub fn reads_manifest_version(version: u32) -> bool {
+    version == 1 || version == MANIFEST_VERSION
+}
 pub const MACHINE_FILE: &str = "machine.bin";
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// JSON records are read with a cap so a corrupted or planted one cannot exhaust memory.
@@ -57,6 +65,10 @@ pub struct Manifest {
     pub machine_format_version: u32,
     pub files: Vec<ManifestFile>,
     pub created_at: String,
+    /// What an idle tick needs of the machine for its liveness figures (absent in version 1,
+    /// and for a fridge too long to list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<SchedulerSeed>,
 }
 
 /// What identifies a checkpoint: the L1 block it is valid at and the inputs folded up to it.
@@ -160,12 +172,18 @@ pub fn verify_checkpoint_in(parent: &Path, name: &str) -> Result<(Manifest, Mach
             entry.size
         ));
     }
-    if Sha256Digest::of(&bytes) != entry.sha256 {
+    // The file is hashed on a second thread while it decodes (decoding is pure and bounded on
+    // any bytes); the hash is still judged first. The state digest comes with the decoding (the
+    // embedded state bytes, proven to be the machine's encoding, are hashed, not re-encoded).
+    let (file_sha256, decoded) =
+        Sha256Digest::of_while(&bytes, || decode_machine_and_state_sha256(&bytes));
+    if file_sha256 != entry.sha256 {
         return Err(format!(
             "{name}/{MACHINE_FILE} does not match its manifest sha256"
         ));
     }
-    let machine = decode_machine(&bytes).map_err(|e| format!("{name}/{MACHINE_FILE}: {e}"))?;
+    let (machine, state_sha256) = decoded.map_err(|e| format!("{name}/{MACHINE_FILE}: {e}"))?;
+    drop(bytes);
     if machine.inputs_processed != manifest.input_count
         || machine.last_processed_block != manifest.block
     {
@@ -173,7 +191,7 @@ pub fn verify_checkpoint_in(parent: &Path, name: &str) -> Result<(Manifest, Mach
             "{name}: machine position differs from the manifest"
         ));
     }
-    if Sha256Digest(machine.state_sha256()) != manifest.state_sha256 {
+    if Sha256Digest(state_sha256) != manifest.state_sha256 {
         return Err(format!(
             "{name}: machine state differs from the manifest's state_sha256"
         ));
@@ -191,9 +209,10 @@ fn read_manifest_in(parent: &Path, name: &str) -> Result<Manifest, String> {
     let bytes = read_capped(&path, RECORD_CAP)?;
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{name}/{MANIFEST_FILE} is not a valid manifest: {e}"))?;
-    if manifest.version != MANIFEST_VERSION {
+    if !reads_manifest_version(manifest.version) {
         return Err(format!(
-            "{name}/{MANIFEST_FILE} has version {}, this warden reads {MANIFEST_VERSION}",
+            "{name}/{MANIFEST_FILE} has version {}, this warden reads 1 and {MANIFEST_VERSION}; \
+             run the warden release that wrote it",
             manifest.version
         ));
     }
@@ -235,8 +254,37 @@ pub fn checkpoint_of(head: &Head) -> Result<&str, StateError> {
         })
 }
 
-/// Loads and verifies the head and its checkpoint. Errors say how to repair.
-pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
+/// `head.json` and its checkpoint's manifest, checked against each other: all an idle tick
+/// reads (operator-contract §4); [`HeadPointer::load`] verifies the machine too.
+#[derive(Debug, Clone)]
+pub struct HeadPointer {
+    pub head: Head,
+    pub manifest: Manifest,
+}
+
+impl HeadPointer {
+    /// The checkpoint the pointer names, verified completely (files, hashes, machine) and
+    /// still the one the pointer was read with.
+    pub fn load(self, state: &StateDir) -> Result<LoadedHead, StateError> {
+        let name = checkpoint_of(&self.head)?;
+        let (manifest, machine) =
+            verify_checkpoint(state, name).map_err(StateError::CorruptHead)?;
+        if manifest != self.manifest {
+            return Err(StateError::CorruptHead(format!(
+                "{name}/{MANIFEST_FILE} changed while it was read"
+            )));
+        }
+        Ok(LoadedHead {
+            head: self.head,
+            manifest,
+            machine,
+        })
+    }
+}
+
+/// Reads `head.json` and its manifest and checks that they agree (nothing else is read).
+/// Errors say how to repair.
+pub fn read_pointer(state: &StateDir) -> Result<HeadPointer, StateError> {
     state.require_exists()?;
     if std::fs::symlink_metadata(state.head()).is_err() {
         return Err(if state.config().exists() {
@@ -249,8 +297,11 @@ pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
     }
     let head = read_head(state)?;
     let name = checkpoint_of(&head)?;
-    let (manifest, machine) = verify_checkpoint(state, name).map_err(StateError::CorruptHead)?;
-    if manifest.block != head.block
+    require_real_dir(&state.checkpoints()).map_err(StateError::CorruptHead)?;
+    require_real_dir(&state.checkpoints().join(name)).map_err(StateError::CorruptHead)?;
+    let manifest = read_manifest(state, name).map_err(StateError::CorruptHead)?;
+    if checkpoint_name(manifest.block, manifest.input_count) != name
+        || manifest.block != head.block
         || manifest.input_count != head.input_count
         || manifest.state_sha256 != head.state_sha256
         || manifest.block_hash != head.block_hash
@@ -259,11 +310,12 @@ pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
             "head.json disagrees with {name}/{MANIFEST_FILE}"
         )));
     }
-    Ok(LoadedHead {
-        head,
-        manifest,
-        machine,
-    })
+    Ok(HeadPointer { head, manifest })
+}
+
+/// Loads and verifies the head and its checkpoint. Errors say how to repair.
+pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
+    read_pointer(state)?.load(state)
 }
 
 /// Checkpoint names present, ascending (only well-formed names; nothing is verified).
@@ -279,12 +331,37 @@ pub fn list_checkpoints(state: &StateDir) -> Vec<String> {
     names
 }
 
-/// Publishes a machine as checkpoint `meta` and flips the head to it, then garbage-collects.
-/// Returns the new head and what GC could not remove (GC failures never undo the commit).
+/// As [`publish_seeded`], without a scheduler seed (idle ticks then read the machine).
 pub fn publish(
     fs: &dyn Fs,
     state: &StateDir,
     meta: CheckpointMeta,
+    machine_bytes: &[u8],
+    state_sha256: Sha256Digest,
+    keep: usize,
+    created_at: &str,
+) -> Result<(Head, Vec<String>), StateError> {
+    publish_seeded(
+        fs,
+        state,
+        meta,
+        None,
+        machine_bytes,
+        state_sha256,
+        keep,
+        created_at,
+    )
+}
+
+/// Publishes a machine as checkpoint `meta` (its manifest carrying `seed`, the machine's
+/// [`SchedulerSeed`]) and flips the head to it, then garbage-collects. Returns the new head and
+/// what GC could not remove (GC failures never undo the commit).
+#[allow(clippy::too_many_arguments)]
+pub fn publish_seeded(
+    fs: &dyn Fs,
+    state: &StateDir,
+    meta: CheckpointMeta,
+    seed: Option<SchedulerSeed>,
     machine_bytes: &[u8],
     state_sha256: Sha256Digest,
     keep: usize,
@@ -307,6 +384,16 @@ pub fn publish(
         state_sha256,
         created_at: created_at.to_string(),
     };
+    let tmp = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
+    fs.remove_dir_all(&tmp)
+        .map_err(|e| StateError::io(&tmp, e))?;
+    fs.create_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
+    let machine_path = tmp.join(MACHINE_FILE);
+    // machine.bin is hashed for the manifest on a second thread while it is written and fsynced.
+    let (machine_sha256, written) = Sha256Digest::of_while(machine_bytes, || {
+        fs.write_file_synced(&machine_path, machine_bytes)
+    });
+    written.map_err(|e| StateError::io(&machine_path, e))?;
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         block: meta.block,
@@ -316,20 +403,13 @@ pub fn publish(
         machine_format_version: MACHINE_FORMAT_VERSION,
         files: vec![ManifestFile {
             name: MACHINE_FILE.into(),
-            sha256: Sha256Digest::of(machine_bytes),
+            sha256: machine_sha256,
             size: machine_bytes.len() as u64,
         }],
         created_at: created_at.to_string(),
+        scheduler: seed,
     };
     let manifest_bytes = to_json_bytes(&manifest)?;
-
-    let tmp = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
-    fs.remove_dir_all(&tmp)
-        .map_err(|e| StateError::io(&tmp, e))?;
-    fs.create_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
-    let machine_path = tmp.join(MACHINE_FILE);
-    fs.write_file_synced(&machine_path, machine_bytes)
-        .map_err(|e| StateError::io(&machine_path, e))?;
     let manifest_path = tmp.join(MANIFEST_FILE);
     fs.write_file_synced(&manifest_path, &manifest_bytes)
         .map_err(|e| StateError::io(&manifest_path, e))?;

@@ -106,13 +106,18 @@ impl Config {
         }
     }
 
+    /// The scheduler this identity pins.
+    pub fn scheduler_config(&self) -> crate::canonical::SchedulerConfig {
+        crate::canonical::SchedulerConfig {
+            batch_submitter: self.batch_submitter,
+            max_wait_blocks: self.max_wait_blocks,
+        }
+    }
+
     /// The empty canonical machine this identity starts from.
     pub fn genesis_machine(&self) -> crate::canonical::Machine {
         crate::canonical::Machine::genesis(
-            crate::canonical::SchedulerConfig {
-                batch_submitter: self.batch_submitter,
-                max_wait_blocks: self.max_wait_blocks,
-            },
+            self.scheduler_config(),
             crate::canonical::WalletConfig {
                 erc20_portal: self.erc20_portal,
                 supported_token: self.supported_token,

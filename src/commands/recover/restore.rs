@@ -4,12 +4,13 @@
 //! flipped.
 
 use super::print_plan;
+use crate::canonical::liveness::SchedulerSeed;
 use crate::cli::GlobalArgs;
 use crate::commands::bootstrap::{Claim, bootstrap_on_l1, bundle_for};
 use crate::commands::{connect_cross_check, connect_l1, runtime, within};
 use crate::events::Events;
 use crate::outcome::{Done, Outcome, Stop};
-use crate::state::checkpoint::{CheckpointMeta, list_checkpoints, load_head, publish};
+use crate::state::checkpoint::{CheckpointMeta, list_checkpoints, load_head, publish_seeded};
 use crate::state::config::load_config;
 use crate::state::fs::{Fs, RealFs, read_regular};
 use crate::state::latch::{self, Latch};
@@ -92,7 +93,7 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
     }
     let fs = RealFs;
     archive_current(&fs, &state, &archive_dir)?;
-    let (head, leftovers) = publish(
+    let (head, leftovers) = publish_seeded(
         &fs,
         &state,
         CheckpointMeta {
@@ -100,6 +101,7 @@ pub fn run(global: &GlobalArgs, from: &Path, yes: bool, events: &Events) -> Resu
             block_hash: block.hash,
             input_count: checkpoint.input_count,
         },
+        SchedulerSeed::of(&bundle.machine),
         &bundle.machine_bytes,
         checkpoint.state_sha256,
         1,
