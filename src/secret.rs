@@ -49,6 +49,11 @@ impl SecretUrl {
         &self.0
     }
 
+    /// Whether requests to this endpoint need TLS (and so the trusted roots).
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+
     /// The full text, for the HTTP client only.
     pub fn expose(&self) -> &str {
         self.0.as_str()

@@ -128,8 +128,8 @@ impl L1Client {
                 "no L1 RPC endpoint: pass --l1-rpc-url URL or set WARDEN_L1_RPC_URL",
             ));
         }
-        let http =
-            rpc::http_client(settings.request_timeout).map_err(crate::outcome::Stop::internal)?;
+        let http = rpc::http_client(settings.request_timeout, urls)
+            .map_err(crate::outcome::Stop::internal)?;
         let pinned = OnceLock::new();
         if let Some(chain) = pinned_chain {
             let _ = pinned.set(chain);

@@ -13,13 +13,25 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default cap on one answer: a full 2,000-block `eth_getLogs` window of maximal inputs fits.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 << 20;
 
-/// The HTTP client every endpoint shares: timeouts, no redirects.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+/// The HTTP client every endpoint shares: timeouts, no redirects. The platform's trusted roots
+/// are loaded only when one of `endpoints` is https (loading them reads and parses every file of
+/// the system store, most of an idle run's own time); without them a TLS handshake can only
+/// fail, never be trusted.
+pub fn http_client<'a>(
+    timeout: Duration,
+    endpoints: impl IntoIterator<Item = &'a SecretUrl>,
+) -> Result<reqwest::Client, String> {
     crate::l1::install_crypto_provider();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::none());
+    let builder = if endpoints.into_iter().any(SecretUrl::is_https) {
+        builder
+    } else {
+        builder.tls_certs_only([])
+    };
+    builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))
 }

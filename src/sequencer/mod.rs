@@ -79,7 +79,7 @@ fn count_field(value: &serde_json::Value) -> Option<u64> {
 
 impl SequencerClient {
     pub fn new(base: SecretUrl) -> Result<Self, SequencerError> {
-        let http = crate::l1::rpc::http_client(STATE_TIMEOUT).map_err(SequencerError)?;
+        let http = crate::l1::rpc::http_client(STATE_TIMEOUT, [&base]).map_err(SequencerError)?;
         Ok(Self { base, http })
     }
 
