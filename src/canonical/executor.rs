@@ -152,6 +152,10 @@ impl Executor for NativeExecutor {
         self.machine.state_bytes()
     }
 
+    fn state_sha256(&self) -> [u8; 32] {
+        self.machine.state_sha256()
+    }
+
     fn stopped(&self) -> Option<&MachineStop> {
         self.machine.stopped()
     }

@@ -7,7 +7,7 @@ use super::input::Input;
 use super::liveness::{BatchOutcome, Liveness, OpOutcome};
 use super::recovery::{PreparedInput, input_domain, prepare_lazy, recover_op_signer};
 use super::scheduler::{BatchRejection, GateVerdict, SchedulerConfig, batch_gates, is_overdue};
-use super::snapshot::{encode_state, state_sha256};
+use super::snapshot::{encode_state, wallet_state_sha256};
 use super::wallet::{Wallet, WalletConfig};
 use alloy::primitives::Address;
 use alloy::primitives::B256;
@@ -182,8 +182,9 @@ impl Machine {
         encode_state(&self.wallet)
     }
 
+    /// SHA-256 of [`Machine::state_bytes`], streamed: the bytes are never materialised.
     pub fn state_sha256(&self) -> [u8; 32] {
-        state_sha256(&self.state_bytes())
+        wallet_state_sha256(&self.wallet)
     }
 
     /// Records that L1 was scanned through `block` with no further input (no state effect: the

@@ -287,12 +287,17 @@ impl<'a> StateView<'a> {
     }
 
     /// The wallet these bytes describe, built straight from the bytes (as
-    /// `into_decoded().into_wallet()`).
+    /// `into_decoded().into_wallet()`). Entries are inserted one by one (`collect` would first
+    /// gather them all into a vector, a third copy of a large state at the peak).
     pub fn into_wallet(self) -> Wallet {
+        let mut balances = BTreeMap::new();
+        balances.extend(self.balances());
+        let mut nonces = BTreeMap::new();
+        nonces.extend(self.nonces());
         Wallet {
             config: self.config,
-            balances: self.balances().collect(),
-            nonces: self.nonces().collect(),
+            balances,
+            nonces,
             executed_input_count: self.executed_input_count,
             last_executed_safe_block: self.last_executed_safe_block.unwrap_or(0),
         }

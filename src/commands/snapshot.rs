@@ -9,7 +9,7 @@ use crate::state::bundle::{
     BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BundleCheckpoint, BundleMeta, head_checkpoint_files,
     verify_bundle, write_bundle,
 };
-use crate::state::checkpoint::load_head;
+use crate::state::checkpoint::{LoadedHead, load_head};
 use crate::state::config::load_config;
 use crate::state::lock::{LockDomain, StateLock};
 use crate::timefmt::rfc3339_millis;
@@ -33,17 +33,19 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     let state = global.require_state_dir()?;
     let _lock = StateLock::acquire(&state, LockDomain::Watchdog)?;
     let config = load_config(&state)?;
-    let head = load_head(&state)?;
-    let (manifest_bytes, machine_bytes) = head_checkpoint_files(&state, &head.head.checkpoint)?;
+    // The head is verified whole (its machine decoded); only its records are kept, so the
+    // machine is not held while the bundle is written and read back.
+    let LoadedHead { head, manifest, .. } = load_head(&state)?;
+    let (manifest_bytes, machine_bytes) = head_checkpoint_files(&state, &head.checkpoint)?;
     let meta = BundleMeta {
         version: BUNDLE_FORMAT_VERSION,
         format: BUNDLE_FORMAT.into(),
         identity: config.identity(),
         checkpoint: BundleCheckpoint {
-            block: head.manifest.block,
-            block_hash: head.manifest.block_hash,
-            input_count: head.manifest.input_count,
-            state_sha256: head.manifest.state_sha256,
+            block: manifest.block,
+            block_hash: manifest.block_hash,
+            input_count: manifest.input_count,
+            state_sha256: manifest.state_sha256,
         },
         created_at: rfc3339_millis(SystemTime::now()),
         warden_version: env!("CARGO_PKG_VERSION").into(),
@@ -56,16 +58,17 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     let (done, finished) = std::sync::mpsc::channel();
     let meta_for_writer = meta.clone();
     std::thread::spawn(move || {
-        let result = write_bundle(&target, &meta_for_writer, &manifest_bytes, &machine_bytes)
-            .map_err(Stop::from)
-            .and_then(|()| {
-                verify_bundle(&target).map(|_| ()).map_err(|e| {
-                    Stop::internal(format!(
-                        "the bundle written to {} does not verify ({e}); remove it and re-run",
-                        target.display()
-                    ))
-                })
-            });
+        let written = write_bundle(&target, &meta_for_writer, &manifest_bytes, &machine_bytes);
+        // What was written is read back from disk; the copies in memory are not needed for it.
+        drop((manifest_bytes, machine_bytes));
+        let result = written.map_err(Stop::from).and_then(|()| {
+            verify_bundle(&target).map(|_| ()).map_err(|e| {
+                Stop::internal(format!(
+                    "the bundle written to {} does not verify ({e}); remove it and re-run",
+                    target.display()
+                ))
+            })
+        });
         let _ = done.send(result);
     });
     let wait = deadline.map_or(std::time::Duration::MAX, |d| d.remaining());
