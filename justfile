@@ -20,9 +20,12 @@ e2e:
 demo:
     ./scripts/demo.sh
 
-# Canonical fold benchmark (100,000 signed transfers).
-bench:
-    cargo bench --locked --bench fold
+# Benchmarks (each prints figures and ratios measured side by side; none asserts a speed):
+# fold (100,000 signed transfers), catchup (cold tick over a devnet history, 1× and 10×),
+# idle (idle tick vs one GET of the digest route), state (1M-account state). `just bench fold`
+# runs one.
+bench *NAMES="fold catchup idle state":
+    for name in {{NAMES}}; do cargo bench --locked --bench "$name"; done
 
 # Formatting and lints exactly as CI expects them.
 lint:

@@ -764,7 +764,7 @@ fn readme_names_the_two_commands_and_ci_runs_the_test_one() {
     );
     let justfile = std::fs::read_to_string(repo("justfile")).unwrap();
     for recipe in [
-        "build:", "test:", "e2e:", "demo:", "bench:", "lint:", "release:",
+        "build:", "test:", "e2e:", "demo:", "bench ", "lint:", "release:", "image ", "fuzz ",
     ] {
         assert!(justfile.contains(recipe), "justfile lacks {recipe}");
     }
