@@ -142,6 +142,22 @@ impl Liveness {
         self.ops[outcome.index()]
     }
 
+    /// The batch counters by outcome name (the contract's strings), as reports carry them.
+    pub fn batches_by_name(&self) -> BTreeMap<String, u64> {
+        BatchOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str().to_string(), self.batches_of(*o)))
+            .collect()
+    }
+
+    /// The op counters by outcome name (the contract's strings), as reports carry them.
+    pub fn ops_by_name(&self) -> BTreeMap<String, u64> {
+        OpOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str().to_string(), self.ops_of(*o)))
+            .collect()
+    }
+
     /// Batches neither executed nor empty, by outcome, that `self` counts beyond `earlier`.
     pub fn rejected_since(&self, earlier: &Liveness) -> Vec<(BatchOutcome, u64)> {
         BatchOutcome::ALL
@@ -217,14 +233,8 @@ impl Figures {
             fridge_inputs: fridge.inputs,
             fridge_oldest_age_blocks: fridge.oldest_age_blocks,
             backstop_margin_blocks: fridge.backstop_margin_blocks,
-            batches: BatchOutcome::ALL
-                .iter()
-                .map(|o| (o.as_str().to_string(), liveness.batches_of(*o)))
-                .collect(),
-            user_ops: OpOutcome::ALL
-                .iter()
-                .map(|o| (o.as_str().to_string(), liveness.ops_of(*o)))
-                .collect(),
+            batches: liveness.batches_by_name(),
+            user_ops: liveness.ops_by_name(),
             blocks_since_executed_batch: at.saturating_sub(
                 liveness
                     .last_accepted_batch_block

@@ -318,6 +318,28 @@ pub fn load_head(state: &StateDir) -> Result<LoadedHead, StateError> {
     read_pointer(state)?.load(state)
 }
 
+/// Makes a directory written and fsynced file by file at `tmp` durable as `parent/name`: fsync
+/// it, rename it into place (or, when `name` exists, exchange the two atomically, leaving the
+/// old one at `tmp` for the caller's clean-up), fsync `parent`. Checkpoints and resume points
+/// both land this way.
+pub(super) fn install_dir(
+    fs: &dyn Fs,
+    tmp: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<(), StateError> {
+    fs.sync_dir(tmp).map_err(|e| StateError::io(tmp, e))?;
+    let final_dir = parent.join(name);
+    if std::fs::symlink_metadata(&final_dir).is_ok() {
+        fs.exchange(tmp, &final_dir)
+            .map_err(|e| StateError::io(&final_dir, e))?;
+    } else {
+        fs.rename(tmp, &final_dir)
+            .map_err(|e| StateError::io(&final_dir, e))?;
+    }
+    fs.sync_dir(parent).map_err(|e| StateError::io(parent, e))
+}
+
 /// Checkpoint names present, ascending (only well-formed names; nothing is verified).
 pub fn list_checkpoints(state: &StateDir) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(state.checkpoints())
@@ -413,20 +435,10 @@ pub fn publish_seeded(
     let manifest_path = tmp.join(MANIFEST_FILE);
     fs.write_file_synced(&manifest_path, &manifest_bytes)
         .map_err(|e| StateError::io(&manifest_path, e))?;
-    fs.sync_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
-    let final_dir = checkpoints.join(&name);
     // A checkpoint of the same name may exist: a crashed run's leftover, or the live head when
     // a restore lands on the head's own block. It is swapped out atomically, never removed
     // before the new head is durable; garbage collection removes it after the flip.
-    if std::fs::symlink_metadata(&final_dir).is_ok() {
-        fs.exchange(&tmp, &final_dir)
-            .map_err(|e| StateError::io(&final_dir, e))?;
-    } else {
-        fs.rename(&tmp, &final_dir)
-            .map_err(|e| StateError::io(&final_dir, e))?;
-    }
-    fs.sync_dir(&checkpoints)
-        .map_err(|e| StateError::io(&checkpoints, e))?;
+    install_dir(fs, &tmp, &checkpoints, &name)?;
     write_head(fs, state, &head)?;
     let leftovers = collect_garbage(fs, state, &name, keep);
     Ok((head, leftovers))

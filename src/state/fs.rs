@@ -115,31 +115,30 @@ pub trait Fs: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealFs;
 
+/// Creates `path` with mode 0600 and writes `bytes`. Exclusive: a planted file or symlink at
+/// the name is never written through.
+fn create_new_file(path: &Path, bytes: &[u8]) -> io::Result<File> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)?;
+    file.write_all(bytes)?;
+    Ok(file)
+}
+
 impl Fs for RealFs {
     fn create_dir(&self, path: &Path) -> io::Result<()> {
         DirBuilder::new().mode(0o700).create(path)
     }
 
     fn write_file_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        // Exclusive: a planted file or symlink at the name is never written through.
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(path)?;
-        file.write_all(bytes)?;
-        file.sync_all()
+        create_new_file(path, bytes)?.sync_all()
     }
 
     fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(path)?;
-        file.write_all(bytes)
+        create_new_file(path, bytes).map(drop)
     }
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {

@@ -150,25 +150,9 @@ impl StateDir {
                         }
                     }
                 }
-                resume::RESUME_DIR if meta.is_dir() => {
-                    for (entry, meta) in entries(&path)? {
-                        let name = file_name(&entry);
-                        let ours = meta.is_dir()
-                            && (checkpoint::is_checkpoint_name(&name) || name.starts_with(".tmp-"))
-                            && entries(&entry)?.iter().all(|(file, meta)| {
-                                meta.is_file()
-                                    && matches!(
-                                        file_name(file).as_str(),
-                                        checkpoint::MACHINE_FILE | checkpoint::MANIFEST_FILE
-                                    )
-                            });
-                        if !ours {
-                            return Err(foreign(&entry));
-                        }
-                    }
-                    doomed.push(path)
-                }
-                "checkpoints" if meta.is_dir() => {
+                // Checkpoints and resume points: directories of warden's names holding only
+                // machine.bin and manifest.json.
+                "checkpoints" | resume::RESUME_DIR if meta.is_dir() => {
                     for (entry, meta) in entries(&path)? {
                         let name = file_name(&entry);
                         let ours = meta.is_dir()

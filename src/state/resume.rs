@@ -15,7 +15,7 @@ use super::checkpoint::{
 use super::fs::{Fs, read_regular};
 use super::{StateDir, StateError};
 use crate::canonical::codec::{MACHINE_FORMAT_VERSION, decode_machine};
-use crate::canonical::liveness::{BatchOutcome, Liveness, OpOutcome};
+use crate::canonical::liveness::Liveness;
 use crate::canonical::{Machine, Sha256Digest};
 use crate::jsonfmt;
 use crate::state::config::Config;
@@ -52,14 +52,8 @@ impl LivenessCounters {
     pub fn of(liveness: &Liveness) -> Self {
         Self {
             since_block: liveness.since_block,
-            batches: BatchOutcome::ALL
-                .iter()
-                .map(|o| (o.as_str().to_string(), liveness.batches_of(*o)))
-                .collect(),
-            user_ops: OpOutcome::ALL
-                .iter()
-                .map(|o| (o.as_str().to_string(), liveness.ops_of(*o)))
-                .collect(),
+            batches: liveness.batches_by_name(),
+            user_ops: liveness.ops_by_name(),
             last_accepted_batch_block: liveness.last_accepted_batch_block,
         }
     }
@@ -167,17 +161,7 @@ pub fn save(fs: &dyn Fs, state: &StateDir, point: &NewResume) -> Result<String, 
         fs.write_file_synced(&path, bytes)
             .map_err(|e| StateError::io(&path, e))?;
     }
-    fs.sync_dir(&tmp).map_err(|e| StateError::io(&tmp, e))?;
-    let final_dir = parent.join(&name);
-    if std::fs::symlink_metadata(&final_dir).is_ok() {
-        fs.exchange(&tmp, &final_dir)
-            .map_err(|e| StateError::io(&final_dir, e))?;
-    } else {
-        fs.rename(&tmp, &final_dir)
-            .map_err(|e| StateError::io(&final_dir, e))?;
-    }
-    fs.sync_dir(&parent)
-        .map_err(|e| StateError::io(&parent, e))?;
+    super::checkpoint::install_dir(fs, &tmp, &parent, &name)?;
     remove_ours(fs, &parent, Some(&name));
     Ok(name)
 }
