@@ -15,6 +15,7 @@ use warden::canonical::batch::{Batch, Frame, WireUserOp};
 use warden::canonical::codec::encode_machine;
 use warden::canonical::eip712::{domain_separator, user_op_digest};
 use warden::canonical::input::encode_input_added;
+use warden::canonical::liveness::SchedulerSeed;
 use warden::canonical::machine::FridgeEntry;
 use warden::canonical::method::{Method, Transfer, Withdrawal};
 use warden::canonical::snapshot::encode_state;
@@ -28,7 +29,7 @@ use warden::state::latch::{Divergence, StopRecord};
 use warden::state::records::RunRecord;
 use warden::submitter::fees::Fees;
 use warden::submitter::records::{Attempt, Attempts, FrontierCursor, Watermark};
-use warden_fuzz::{APP, CHAIN_ID, flag, fuzz_keys, join_bundle, join_machine};
+use warden_fuzz::{APP, CHAIN_ID, flag, fuzz_keys, join_bundle, join_machine, reference};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -231,6 +232,15 @@ fn machine_seeds() {
             &[control(flag::RESIGN, 0, 1), signed_batch(0, 12, 90, &methods()).to_ssz()].concat(),
         ),
     );
+    // The same machine as a version 1 file (before the liveness counters), which still loads.
+    put(
+        "machine",
+        "v1_resign_batch",
+        &join_machine(
+            &reference::encode_machine_v1(&funded),
+            &[control(flag::RESIGN, 0, 1), signed_batch(0, 12, 90, &methods()).to_ssz()].concat(),
+        ),
+    );
     let deposit = encode_deposit(
         wallet_config().supported_token,
         Address::repeat_byte(0x22),
@@ -277,6 +287,68 @@ fn machine_seeds() {
     );
 }
 
+/// Machines at the counters' limits, where the fold must stop and roll the input back.
+fn boundary_machine_seeds() {
+    let funded = funded_machine();
+    let empty_batch = |nonce: u64| Batch { nonce, frames: vec![] }.to_ssz();
+    let mut max_inputs = funded.clone();
+    max_inputs.inputs_processed = u64::MAX;
+    put(
+        "machine",
+        "limit_input_count",
+        &join_machine(
+            &encode_machine(&max_inputs).unwrap(),
+            &[control(0, 0, 1), empty_batch(0)].concat(),
+        ),
+    );
+    let mut max_nonce = funded.clone();
+    max_nonce.next_expected_batch_nonce = u64::MAX;
+    put(
+        "machine",
+        "limit_batch_nonce",
+        &join_machine(
+            &encode_machine(&max_nonce).unwrap(),
+            &[control(flag::RESIGN, 0, 1), signed_batch(u64::MAX, 12, 0, &methods()).to_ssz()]
+                .concat(),
+        ),
+    );
+    let mut max_executed = funded.clone();
+    max_executed.wallet.executed_input_count = u64::MAX - 1;
+    max_executed.fridge = VecDeque::from(vec![
+        FridgeEntry {
+            sender: Address::repeat_byte(0x33),
+            payload: vec![1],
+            inclusion_block: 11,
+        },
+        FridgeEntry {
+            sender: Address::repeat_byte(0x34),
+            payload: vec![2],
+            inclusion_block: 12,
+        },
+    ]);
+    put(
+        "machine",
+        "limit_executed_count",
+        &join_machine(
+            &encode_machine(&max_executed).unwrap(),
+            &[control(3, 0x44, 1300), vec![9; 4]].concat(),
+        ),
+    );
+    // Ops that accept any price (the harness re-signs them) in a frame priced above the maximum.
+    let mut overpriced = signed_batch(0, 12, 17102, &methods());
+    for op in &mut overpriced.frames[0].user_ops {
+        op.max_fee = u16::MAX;
+    }
+    put(
+        "machine",
+        "limit_fee_exponent",
+        &join_machine(
+            &encode_machine(&funded).unwrap(),
+            &[control(flag::RESIGN, 0, 1), overpriced.to_ssz()].concat(),
+        ),
+    );
+}
+
 fn bundle_seeds() {
     let machine = funded_machine();
     let machine_bytes = encode_machine(&machine).unwrap();
@@ -295,6 +367,7 @@ fn bundle_seeds() {
             size: machine_bytes.len() as u64,
         }],
         created_at: "2026-01-01T00:00:00.000Z".into(),
+        scheduler: None,
     };
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap();
     let meta = BundleMeta {
@@ -379,8 +452,22 @@ fn record_seeds() {
             size: 400,
         }],
         created_at: "2026-01-01T00:00:00.000Z".into(),
+        scheduler: None,
     };
     put("records", "manifest.json", &json(&manifest));
+    // Version 2: with the scheduler seed an idle tick reads instead of the machine.
+    let mut funded = funded_machine();
+    funded.fridge.push_back(FridgeEntry {
+        sender: Address::repeat_byte(0x33),
+        payload: vec![1],
+        inclusion_block: 12,
+    });
+    let manifest_v2 = Manifest {
+        version: warden::state::checkpoint::MANIFEST_VERSION,
+        scheduler: SchedulerSeed::of(&funded),
+        ..manifest
+    };
+    put("records", "manifest_v2.json", &json(&manifest_v2));
     let id = identity();
     let config = Config {
         version: 1,
@@ -397,6 +484,7 @@ fn record_seeds() {
         max_log_range: 10_000,
         long_range_error_codes: vec!["-32005".into(), "-32602".into()],
         sequencer_url: "http://127.0.0.1:8080".into(),
+        sequencer_url_sha256: None,
         bootstrap: Bootstrap {
             kind: "genesis".into(),
             block: 0,
@@ -405,6 +493,12 @@ fn record_seeds() {
         created_at: "2026-01-01T00:00:00.000Z".into(),
     };
     put("records", "config.json", &json(&config));
+    let pinned_by_hash = Config {
+        sequencer_url: "https://sequencer.example".into(),
+        sequencer_url_sha256: Some(Sha256Digest([0x42; 32])),
+        ..config
+    };
+    put("records", "config_url_hash.json", &json(&pinned_by_hash));
     let divergence = Divergence {
         version: 1,
         kind: VerdictKind::CanonicalMachineDead,
@@ -488,6 +582,7 @@ fn main() {
     state_seeds();
     input_seeds();
     machine_seeds();
+    boundary_machine_seeds();
     bundle_seeds();
     record_seeds();
     println!("seeds written to {}", seeds.display());

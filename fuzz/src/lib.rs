@@ -148,3 +148,238 @@ pub fn split_bundle(data: &[u8]) -> [&[u8]; 4] {
 pub fn join_bundle(parts: [&[u8]; 4]) -> Vec<u8> {
     parts.join(&0u8)
 }
+
+/// The derived-SSZ codecs warden used before its in-place state and machine codecs (the same
+/// schemas, through `ethereum_ssz_derive`), as an independent oracle for the targets.
+pub mod reference {
+    use alloy_primitives::{Address, U256};
+    use ssz::{Decode, Encode};
+    use ssz_derive::{Decode, Encode};
+    use std::collections::BTreeMap;
+    use warden::canonical::Machine;
+    use warden::canonical::snapshot::{DecodedState, encode_state};
+    use warden::canonical::ssz_error::SszError;
+    use warden::canonical::wallet::WalletConfig;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    struct BalanceEntry {
+        address: Address,
+        balance: [u8; 32],
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    struct NonceEntry {
+        address: Address,
+        nonce: u32,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    struct StateSsz {
+        erc20_portal: Address,
+        supported_token: Address,
+        fee_recipient: Address,
+        balances: Vec<BalanceEntry>,
+        nonces: Vec<NonceEntry>,
+        executed_input_count: u64,
+        last_executed_safe_block: u64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    struct LegacyStateV1Ssz {
+        erc20_portal: Address,
+        supported_token: Address,
+        fee_recipient: Address,
+        balances: Vec<BalanceEntry>,
+        nonces: Vec<NonceEntry>,
+        executed_input_count: u64,
+    }
+
+    /// The old `decode_state`, verbatim in behaviour.
+    pub fn decode_state(bytes: &[u8]) -> Result<DecodedState, SszError> {
+        let ssz =
+            StateSsz::from_ssz_bytes(bytes).map_err(|e| SszError::from_decode("state", &e))?;
+        if ssz.executed_input_count == 0 && ssz.last_executed_safe_block != 0 {
+            return Err(SszError::new(
+                "state.last_executed_safe_block",
+                format!(
+                    "is {} while executed_input_count is 0 (a clock without any executed input)",
+                    ssz.last_executed_safe_block
+                ),
+            ));
+        }
+        let mut decoded = from_lists(
+            WalletConfig {
+                erc20_portal: ssz.erc20_portal,
+                supported_token: ssz.supported_token,
+                fee_recipient: ssz.fee_recipient,
+            },
+            ssz.balances,
+            ssz.nonces,
+            ssz.executed_input_count,
+        )?;
+        decoded.last_executed_safe_block = Some(ssz.last_executed_safe_block);
+        Ok(decoded)
+    }
+
+    /// The old `decode_legacy_state_v1`.
+    pub fn decode_legacy_state_v1(bytes: &[u8]) -> Result<DecodedState, SszError> {
+        let ssz = LegacyStateV1Ssz::from_ssz_bytes(bytes)
+            .map_err(|e| SszError::from_decode("legacy v1 state", &e))?;
+        from_lists(
+            WalletConfig {
+                erc20_portal: ssz.erc20_portal,
+                supported_token: ssz.supported_token,
+                fee_recipient: ssz.fee_recipient,
+            },
+            ssz.balances,
+            ssz.nonces,
+            ssz.executed_input_count,
+        )
+    }
+
+    fn from_lists(
+        config: WalletConfig,
+        balance_entries: Vec<BalanceEntry>,
+        nonce_entries: Vec<NonceEntry>,
+        executed_input_count: u64,
+    ) -> Result<DecodedState, SszError> {
+        let mut non_canonical = Vec::new();
+        let balances: Vec<(Address, U256)> = balance_entries
+            .into_iter()
+            .map(|e| (e.address, U256::from_be_bytes(e.balance)))
+            .collect();
+        let nonces: Vec<(Address, u32)> =
+            nonce_entries.into_iter().map(|e| (e.address, e.nonce)).collect();
+        check_entries("balances", balances.iter().map(|e| e.0), &mut non_canonical)?;
+        check_entries("nonces", nonces.iter().map(|e| e.0), &mut non_canonical)?;
+        Ok(DecodedState {
+            config,
+            balances,
+            nonces,
+            executed_input_count,
+            last_executed_safe_block: None,
+            non_canonical,
+        })
+    }
+
+    fn check_entries(
+        list: &str,
+        addresses: impl Iterator<Item = Address>,
+        non_canonical: &mut Vec<String>,
+    ) -> Result<(), SszError> {
+        let mut seen = BTreeMap::new();
+        let mut previous: Option<Address> = None;
+        let mut out_of_order_reported = false;
+        for (index, address) in addresses.enumerate() {
+            if let Some(first) = seen.insert(address, index) {
+                return Err(SszError::new(
+                    format!("state.{list}[{index}]"),
+                    format!("duplicate address {address} (first at index {first})"),
+                ));
+            }
+            if let Some(prev) = previous
+                && address < prev
+                && !out_of_order_reported
+            {
+                non_canonical.push(format!(
+                    "{list}[{index}] ({address}) sorts before the entry preceding it; the \
+                     canonical encoder emits entries in ascending address order"
+                ));
+                out_of_order_reported = true;
+            }
+            previous = Some(address);
+        }
+        Ok(())
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct FridgeEntryV1 {
+        pub sender: Address,
+        pub inclusion_block: u64,
+        pub payload: Vec<u8>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct MachineV1 {
+        pub batch_submitter: Address,
+        pub max_wait_blocks: u64,
+        pub next_expected_batch_nonce: u64,
+        pub inputs_processed: u64,
+        pub last_processed_block: u64,
+        pub state: Vec<u8>,
+        pub fridge: Vec<FridgeEntryV1>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+    pub struct MachineV2 {
+        pub batch_submitter: Address,
+        pub max_wait_blocks: u64,
+        pub next_expected_batch_nonce: u64,
+        pub inputs_processed: u64,
+        pub last_processed_block: u64,
+        pub state: Vec<u8>,
+        pub fridge: Vec<FridgeEntryV1>,
+        pub liveness_since_block: u64,
+        pub last_accepted_batch_block_plus_one: u64,
+        pub batches: Vec<u64>,
+        pub ops: Vec<u64>,
+    }
+
+    pub const BODY_V1: &str = "ssz MachineV1{batch_submitter:[20],max_wait_blocks:u64,\
+next_expected_batch_nonce:u64,inputs_processed:u64,last_processed_block:u64,\
+state:List[u8],fridge:List[{sender:[20],inclusion_block:u64,payload:List[u8]}]}";
+
+    pub const BODY_V2: &str = "ssz MachineV2{batch_submitter:[20],max_wait_blocks:u64,\
+next_expected_batch_nonce:u64,inputs_processed:u64,last_processed_block:u64,\
+state:List[u8],fridge:List[{sender:[20],inclusion_block:u64,payload:List[u8]}],\
+liveness_since_block:u64,last_accepted_batch_block_plus_one:u64,batches:List[u64],ops:List[u64]}";
+
+    /// A body decoded by the derived decoders, by version.
+    #[derive(Debug)]
+    pub enum Body {
+        V1(MachineV1),
+        V2(MachineV2),
+    }
+
+    /// The derived decoding of a machine file's body when its header names version 1 or 2 with
+    /// that version's exact layout string (`None` for any other header).
+    pub fn decode_machine_body(bytes: &[u8]) -> Option<Result<Body, ssz::DecodeError>> {
+        let newline = bytes.iter().take(4096).position(|b| *b == b'\n')?;
+        let header: serde_json::Value = serde_json::from_slice(&bytes[..newline]).ok()?;
+        if header.get("format")?.as_str()? != "warden-machine" {
+            return None;
+        }
+        let body = &bytes[newline + 1..];
+        match (header.get("version")?.as_u64()?, header.get("body")?.as_str()?) {
+            (1, BODY_V1) => Some(MachineV1::from_ssz_bytes(body).map(Body::V1)),
+            (2, BODY_V2) => Some(MachineV2::from_ssz_bytes(body).map(Body::V2)),
+            _ => None,
+        }
+    }
+
+    /// A version 1 `machine.bin` of `machine` (what warden wrote before the liveness counters).
+    pub fn encode_machine_v1(machine: &Machine) -> Vec<u8> {
+        let header = serde_json::json!({"format": "warden-machine", "version": 1, "body": BODY_V1});
+        let mut out = serde_json::to_vec(&header).unwrap();
+        out.push(b'\n');
+        let body = MachineV1 {
+            batch_submitter: machine.scheduler.batch_submitter,
+            max_wait_blocks: machine.scheduler.max_wait_blocks,
+            next_expected_batch_nonce: machine.next_expected_batch_nonce,
+            inputs_processed: machine.inputs_processed,
+            last_processed_block: machine.last_processed_block,
+            state: encode_state(&machine.wallet),
+            fridge: machine
+                .fridge
+                .iter()
+                .map(|e| FridgeEntryV1 {
+                    sender: e.sender,
+                    inclusion_block: e.inclusion_block,
+                    payload: e.payload.clone(),
+                })
+                .collect(),
+        };
+        out.extend_from_slice(&body.as_ssz_bytes());
+        out
+    }
+}
