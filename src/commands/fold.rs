@@ -75,62 +75,71 @@ struct Worker {
 }
 
 impl Worker {
-    fn start(machine: Machine) -> Self {
+    fn start(machine: Machine) -> Result<Self, Stop> {
         let (parts, inbox) = std::sync::mpsc::sync_channel::<Part>(1);
         let (report, done) = tokio::sync::oneshot::channel();
         let shared = Arc::new(Shared::default());
         let state = shared.clone();
-        std::thread::spawn(move || {
-            let mut executor = NativeExecutor::new(machine);
-            let mut preview: Option<Preview> = None;
-            let mut replayed = 0u64;
-            let mut failure: Option<Stop> = None;
-            for part in inbox {
-                match part {
-                    Part::Upto { inputs, .. } => {
-                        if failure.is_some() || executor.machine.stopped().is_some() {
-                            continue;
-                        }
-                        let outcome = executor.advance_window(&inputs);
-                        replayed += outcome.reports.len() as u64;
-                        state.replayed.store(replayed, Ordering::Relaxed);
-                        match outcome.error {
-                            Some(AdvanceError::Stopped(_)) => {
-                                state.stopped.store(true, Ordering::Release)
+        let spawned = std::thread::Builder::new()
+            .name("fold".into())
+            .spawn(move || {
+                let mut executor = NativeExecutor::new(machine);
+                let mut preview: Option<Preview> = None;
+                let mut replayed = 0u64;
+                let mut failure: Option<Stop> = None;
+                for part in inbox {
+                    match part {
+                        Part::Upto { inputs, .. } => {
+                            if failure.is_some() || executor.machine.stopped().is_some() {
+                                continue;
                             }
-                            Some(other) => {
-                                failure = Some(Stop::transient(format!(
-                                    "the L1 view is inconsistent: {other}; the next run retries"
-                                )));
-                                state.stopped.store(true, Ordering::Release);
+                            let outcome = executor.advance_window(&inputs);
+                            replayed += outcome.reports.len() as u64;
+                            state.replayed.store(replayed, Ordering::Relaxed);
+                            match outcome.error {
+                                Some(AdvanceError::Stopped(_)) => {
+                                    state.stopped.store(true, Ordering::Release)
+                                }
+                                Some(other) => {
+                                    failure = Some(Stop::transient(format!(
+                                        "the L1 view is inconsistent: {other}; the next run retries"
+                                    )));
+                                    state.stopped.store(true, Ordering::Release);
+                                }
+                                None => {}
                             }
-                            None => {}
                         }
-                    }
-                    Part::Beyond(inputs) => {
-                        // As the stream does once told `Enough`: nothing past a stop.
-                        if failure.is_some() || executor.machine.stopped().is_some() {
-                            continue;
+                        Part::Beyond(inputs) => {
+                            // As the stream does once told `Enough`: nothing past a stop.
+                            if failure.is_some() || executor.machine.stopped().is_some() {
+                                continue;
+                            }
+                            let preview =
+                                preview.get_or_insert_with(|| Preview::of(&executor.machine));
+                            inputs.iter().for_each(|input| preview.observe(input));
                         }
-                        let preview = preview.get_or_insert_with(|| Preview::of(&executor.machine));
-                        inputs.iter().for_each(|input| preview.observe(input));
                     }
                 }
-            }
-            let _ = report.send(match failure {
-                Some(stop) => Err(stop),
-                None => Ok(Worked {
-                    machine: executor.machine,
-                    preview,
-                    replayed,
-                }),
+                let _ = report.send(match failure {
+                    Some(stop) => Err(stop),
+                    None => Ok(Worked {
+                        machine: executor.machine,
+                        preview,
+                        replayed,
+                    }),
+                });
             });
-        });
-        Self {
+        spawned.map_err(|e| {
+            Stop::internal(format!(
+                "cannot start the fold thread ({e}); check the process and thread limits, then \
+                 re-run the command"
+            ))
+        })?;
+        Ok(Self {
             parts: Some(parts),
             shared,
             done,
-        }
+        })
     }
 
     /// Hands the next window over (waiting while the thread is a window behind).
@@ -202,7 +211,7 @@ pub(crate) async fn fold_until(
     // signers for window k on all cores, the stream fetches window k + 1 (a catch-up costs
     // about max(download, fold), not their sum). Windows reach it in order through a
     // one-slot channel, so at most two windows are held in memory.
-    let worker = Worker::start(machine);
+    let worker = Worker::start(machine).map_err(StreamError::Sink)?;
     let streamed = inputs::stream_until(l1, spec, base, span, pace.map(|p| p.halt), |part| {
         let end = match &part {
             Part::Upto { end, .. } => Some(*end),

@@ -57,7 +57,8 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     let target = out.to_path_buf();
     let (done, finished) = std::sync::mpsc::channel();
     let meta_for_writer = meta.clone();
-    std::thread::spawn(move || {
+    let writer = std::thread::Builder::new().name("snapshot".into());
+    let spawned = writer.spawn(move || {
         let written = write_bundle(&target, &meta_for_writer, &manifest_bytes, &machine_bytes);
         // What was written is read back from disk; the copies in memory are not needed for it.
         drop((manifest_bytes, machine_bytes));
@@ -71,6 +72,12 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
         });
         let _ = done.send(result);
     });
+    spawned.map_err(|e| {
+        Stop::internal(format!(
+            "cannot start the bundle writer ({e}); check the process and thread limits, then \
+             re-run the command"
+        ))
+    })?;
     let wait = deadline.map_or(std::time::Duration::MAX, |d| d.remaining());
     match finished.recv_timeout(wait) {
         Ok(result) => result?,
