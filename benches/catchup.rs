@@ -5,12 +5,13 @@
 //! sizes in units of 1,000 batches × 10 signed transfers over 10,000 blocks.
 //!
 //! Run: `cargo bench --bench catchup` (or `WARDEN_BENCH_SCALE=1 cargo bench --bench catchup`);
+//! `WARDEN_BENCH_BASELINE=<another warden binary>` measures it side by side (before/after);
 //! `WARDEN_BENCH_HOLD=1` keeps the devnet up after each size and prints the command to profile.
 
 mod support;
 
 use std::time::Duration;
-use support::{Bench, copy_dir, median, ms, outcome};
+use support::{Bench, baseline_bin, copy_dir, median, ms, outcome};
 
 fn main() {
     let scales: Vec<u64> = std::env::var("WARDEN_BENCH_SCALE")
@@ -39,13 +40,20 @@ fn main() {
         let bench = Bench::new(1000 * scale, 10, 10);
         let template = tempfile::tempdir().expect("temp dir");
         bench.init(template.path());
+        let baseline = baseline_bin().map(|bin| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            bench.init_with(&bin, dir.path());
+            (bin, dir)
+        });
+        let (mut before, mut before_rss) = (vec![], 0u64);
         let (mut download, mut recovery, mut tick, mut rss) = (vec![], vec![], vec![], 0u64);
         let (mut recovery_cpu, mut tick_cpu, mut node_cpu) = (vec![], vec![], vec![]);
         let mut shared_bound = vec![];
-        let mut state_bytes = 0u64;
+        let (mut state_bytes, mut json) = (0u64, (0usize, 1usize));
         for _ in 0..reps {
-            let (d, logs) = bench.raw_download(2000);
+            let (d, logs, bytes) = bench.raw_download(2000);
             assert!(logs as u64 >= 1000 * scale);
+            json = (bytes, logs);
             download.push(d);
             let (wall, cpu) = bench.raw_recovery();
             recovery.push(wall);
@@ -63,6 +71,14 @@ fn main() {
             shared_bound.push((run.cpu + node) / cores);
             rss = rss.max(run.max_rss_kib);
             state_bytes = machine_size(dir.path());
+            if let Some((bin, template)) = &baseline {
+                let dir = tempfile::tempdir().expect("temp dir");
+                copy_dir(template.path(), dir.path());
+                let run = bench.warden_with(bin, dir.path(), &["tick"]);
+                assert_eq!(outcome(&run.stderr), "agreed", "{}", run.stderr);
+                before.push(run.wall);
+                before_rss = before_rss.max(run.max_rss_kib);
+            }
         }
         bench.hold(template.path());
         let (download, recovery, tick) = (median(download), median(recovery), median(tick));
@@ -82,6 +98,12 @@ fn main() {
             state_bytes,
         );
         println!(
+            "  eth_getLogs JSON of the range: {:.1} MB for {} inputs ({:.0} B per input)",
+            json.0 as f64 / 1e6,
+            json.1,
+            json.0 as f64 / json.1.max(1) as f64
+        );
+        println!(
             "  bound = max(download, recovery); RSS bound = 2 × state + 64 MiB = {:.1} MiB",
             (2 * state_bytes) as f64 / (1 << 20) as f64 + 64.0
         );
@@ -93,6 +115,18 @@ fn main() {
             ratio(tick_cpu, recovery_cpu),
             ms(node_cpu),
         );
+        if let Some((bin, _)) = &baseline {
+            let before = median(before);
+            println!(
+                "  baseline {}: tick {:.1} ms, tick/bound {:.2}, peak RSS {:.1} MiB; \
+                 this build / baseline = {:.2}",
+                bin.display(),
+                ms(before),
+                ratio(before, bound),
+                before_rss as f64 / 1024.0,
+                ratio(tick, before),
+            );
+        }
         println!(
             "  on {cores} cores shared with the node, the tick's work needs at least \
              (tick CPU + node CPU) / {cores} = {:.1} ms: tick / that = {:.2}",

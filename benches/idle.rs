@@ -3,14 +3,15 @@
 //! as the tick is) and in-process; `WARDEN_BENCH_REPS` pairs (default 30), interleaved so both
 //! see the same machine. Prints medians and ratios; asserts none.
 //!
-//! Run: `cargo bench --bench idle`; `WARDEN_BENCH_HOLD=1` keeps the devnet up afterwards and
+//! Run: `cargo bench --bench idle`; `WARDEN_BENCH_BASELINE=<another warden binary>` measures it
+//! side by side (before/after); `WARDEN_BENCH_HOLD=1` keeps the devnet up afterwards and
 //! prints the command to profile.
 
 mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Bench, median, ms, outcome, run_child};
+use support::{Bench, baseline_bin, median, ms, outcome, run_child};
 
 fn main() {
     let reps: usize = std::env::var("WARDEN_BENCH_REPS")
@@ -24,6 +25,14 @@ fn main() {
     assert_eq!(outcome(&first.stderr), "agreed", "{}", first.stderr);
     let url = format!("{}/finalized_state/digest", bench.sequencer.url);
     let curl = which("curl");
+    let baseline = baseline_bin().map(|bin| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        bench.init_with(&bin, dir.path());
+        let first = bench.warden_with(&bin, dir.path(), &["tick"]);
+        assert_eq!(outcome(&first.stderr), "agreed", "{}", first.stderr);
+        (bin, dir)
+    });
+    let mut before = vec![];
     let (mut ticks, mut curls, mut gets) = (vec![], vec![], vec![]);
     let mut rss = 0;
     warden::l1::install_crypto_provider();
@@ -39,6 +48,11 @@ fn main() {
         ticks.push(run.wall);
         rss = rss.max(run.max_rss_kib);
         gets.push(bench.rt.block_on(get(&client, &url)));
+        if let Some((bin, dir)) = &baseline {
+            let run = bench.warden_with(bin, dir.path(), &["tick"]);
+            assert_eq!(outcome(&run.stderr), "idle", "{}", run.stderr);
+            before.push(run.wall);
+        }
     }
     bench.hold(state.path());
     let tick = median(ticks);
@@ -50,7 +64,7 @@ fn main() {
     );
     println!("in-process GET of the digest route: {:.3} ms", ms(get));
     if !curls.is_empty() {
-        let curl = median(curls);
+        let curl = median(curls.clone());
         println!(
             "curl GET of the digest route: {:.2} ms; idle tick / curl GET = {:.2}",
             ms(curl),
@@ -58,6 +72,23 @@ fn main() {
         );
     } else {
         println!("curl is not installed: no process-to-process ratio");
+    }
+    if let Some((bin, _)) = &baseline {
+        let before = median(before);
+        println!(
+            "baseline {}: idle tick {:.2} ms; this build / baseline = {:.2}{}",
+            bin.display(),
+            ms(before),
+            tick.as_secs_f64() / before.as_secs_f64(),
+            if curls.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; baseline / curl GET = {:.2}",
+                    before.as_secs_f64() / median(curls.clone()).as_secs_f64()
+                )
+            }
+        );
     }
 }
 

@@ -40,6 +40,12 @@ pub fn warden_bin() -> &'static str {
     env!("CARGO_BIN_EXE_warden")
 }
 
+/// `WARDEN_BENCH_BASELINE`: another warden binary (an earlier release build) measured side by
+/// side with this one, on its own state directory, for before/after figures from one run.
+pub fn baseline_bin() -> Option<PathBuf> {
+    std::env::var_os("WARDEN_BENCH_BASELINE").map(PathBuf::from)
+}
+
 impl Bench {
     /// A devnet whose application has `batches` batches of `ops` signed transfers each, one
     /// batch every `spacing` blocks, served honestly by a sequencer double at the last batch.
@@ -115,8 +121,36 @@ impl Bench {
     }
 
     pub fn warden(&self, state: &Path, args: &[&str]) -> Child {
+        self.warden_with(Path::new(warden_bin()), state, args)
+    }
+
+    /// `init` with another warden binary (a baseline's own state directory).
+    pub fn init_with(&self, bin: &Path, dir: &Path) {
+        let d = &self.deployment;
+        let run = self.warden_with(
+            bin,
+            dir,
+            &[
+                "init",
+                "--app",
+                &d.application.to_string(),
+                "--batch-submitter",
+                &devnet::anvil_address(SUBMITTER_KEY).to_string(),
+                "--erc20-portal",
+                &d.erc20_portal.to_string(),
+                "--token",
+                &d.token.to_string(),
+                "--chain-id",
+                &CHAIN_ID.to_string(),
+            ],
+        );
+        assert_eq!(run.code, 0, "baseline init: {}", run.stderr);
+    }
+
+    /// A run of `bin` (this build's warden, or a baseline) against this devnet.
+    pub fn warden_with(&self, bin: &Path, state: &Path, args: &[&str]) -> Child {
         run_child(
-            Command::new(warden_bin())
+            Command::new(bin)
                 .env("WARDEN_LOG_FORMAT", "json")
                 .env("WARDEN_STATE_DIR", state)
                 .env("WARDEN_L1_RPC_URL", &self.anvil.url)
@@ -146,7 +180,8 @@ impl Bench {
 
     /// The raw download: every InputAdded log of the application over (deployment, latest], in
     /// windows of `window` blocks, one request after another, parsed as JSON and nothing more.
-    pub fn raw_download(&self, window: u64) -> (Duration, usize) {
+    /// Returns the time, the logs and the bytes of JSON received.
+    pub fn raw_download(&self, window: u64) -> (Duration, usize, usize) {
         let url = self.anvil.url.clone();
         let (input_box, app) = (self.deployment.input_box, self.deployment.application);
         let from = self.deployment_block + 1;
@@ -156,7 +191,7 @@ impl Bench {
             let client = reqwest::Client::new();
             let topic = B256::left_padding_from(app.as_slice());
             let started = Instant::now();
-            let mut logs = 0;
+            let (mut logs, mut bytes) = (0, 0);
             let mut start = from;
             while start <= to {
                 let end = to.min(start + window - 1);
@@ -169,19 +204,21 @@ impl Bench {
                         "toBlock": format!("{end:#x}"),
                     }],
                 });
-                let answer: serde_json::Value = client
+                let raw = client
                     .post(&url)
                     .json(&body)
                     .send()
                     .await
                     .expect("getLogs")
-                    .json()
+                    .bytes()
                     .await
                     .expect("getLogs answer");
+                bytes += raw.len();
+                let answer: serde_json::Value = serde_json::from_slice(&raw).expect("JSON");
                 logs += answer["result"].as_array().map_or(0, Vec::len);
                 start = end + 1;
             }
-            (started.elapsed(), logs)
+            (started.elapsed(), logs, bytes)
         })
     }
 
