@@ -100,31 +100,14 @@ impl Bench {
 
     /// `warden init` into a fresh directory (the template every cold run copies).
     pub fn init(&self, dir: &Path) {
-        let d = &self.deployment;
-        let run = self.warden(
-            dir,
-            &[
-                "init",
-                "--app",
-                &d.application.to_string(),
-                "--batch-submitter",
-                &devnet::anvil_address(SUBMITTER_KEY).to_string(),
-                "--erc20-portal",
-                &d.erc20_portal.to_string(),
-                "--token",
-                &d.token.to_string(),
-                "--chain-id",
-                &CHAIN_ID.to_string(),
-            ],
-        );
-        assert_eq!(run.code, 0, "init: {}", run.stderr);
+        self.init_with(Path::new(warden_bin()), dir);
     }
 
     pub fn warden(&self, state: &Path, args: &[&str]) -> Child {
         self.warden_with(Path::new(warden_bin()), state, args)
     }
 
-    /// `init` with another warden binary (a baseline's own state directory).
+    /// `init` with a warden binary (this build's, or a baseline's on its own state directory).
     pub fn init_with(&self, bin: &Path, dir: &Path) {
         let d = &self.deployment;
         let run = self.warden_with(
@@ -144,7 +127,7 @@ impl Bench {
                 &CHAIN_ID.to_string(),
             ],
         );
-        assert_eq!(run.code, 0, "baseline init: {}", run.stderr);
+        assert_eq!(run.code, 0, "init ({}): {}", bin.display(), run.stderr);
     }
 
     /// A run of `bin` (this build's warden, or a baseline) against this devnet.
