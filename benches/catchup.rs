@@ -14,6 +14,7 @@ use std::time::Duration;
 use support::{Bench, baseline_bin, copy_dir, median, ms, outcome};
 
 fn main() {
+    support::probe_hook();
     let scales: Vec<u64> = std::env::var("WARDEN_BENCH_SCALE")
         .unwrap_or_else(|_| "1,10".into())
         .split(',')

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use support::{Bench, baseline_bin, median, ms, outcome, run_child};
 
 fn main() {
+    support::probe_hook();
     let reps: usize = std::env::var("WARDEN_BENCH_REPS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -327,13 +327,73 @@ pub struct Child {
     pub stderr: String,
 }
 
-/// Runs a command to completion, measuring its wall time and peak RSS (wait4's rusage).
+/// Set in the environment of this benchmark binary when it runs as the probe of [`run_child`];
+/// its value is the file the probe writes its measurement to.
+const PROBE: &str = "WARDEN_BENCH_PROBE";
+
+/// Call first in a benchmark's `main`: when this process is [`run_child`]'s probe, it runs the
+/// command it was given, writes the measurement and exits.
+pub fn probe_hook() {
+    if let Some(result) = std::env::var_os(PROBE) {
+        probe(Path::new(&result));
+        std::process::exit(0);
+    }
+}
+
+/// Runs a command to completion, measuring its wall time, CPU time and peak RSS (wait4's
+/// rusage). The command runs under a probe (this benchmark binary, freshly started, see
+/// [`probe_hook`]) so that its peak RSS is its own: Linux carries the high-water RSS of the
+/// process that calls `exec` over to the new image (`signal->maxrss`), so a child spawned
+/// straight from a benchmark that holds a large history reports the benchmark's peak instead.
 pub fn run_child(command: &mut Command) -> Child {
     let stderr_file = tempfile::NamedTempFile::new().expect("temp file");
-    let started = Instant::now();
-    let child = command
+    let result = tempfile::NamedTempFile::new().expect("temp file");
+    let mut probe = Command::new(std::env::current_exe().expect("current exe"));
+    probe.arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => probe.env(key, value),
+            None => probe.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        probe.current_dir(dir);
+    }
+    let status = probe
+        .env(PROBE, result.path())
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(stderr_file.reopen().expect("reopen"))
+        .status()
+        .expect("spawn the probe");
+    assert!(status.success(), "the probe failed: {status}");
+    let text = std::fs::read_to_string(result.path()).expect("the probe's result");
+    let fields: Vec<i64> = text
+        .split_whitespace()
+        .map(|f| f.parse().expect("a number"))
+        .collect();
+    let [code, wall_ns, cpu_ns, max_rss_kib] = fields[..] else {
+        panic!("the probe wrote {text:?}");
+    };
+    let count = |n: i64| u64::try_from(n).expect("a count");
+    Child {
+        code: code as i32,
+        wall: Duration::from_nanos(count(wall_ns)),
+        cpu: Duration::from_nanos(count(cpu_ns)),
+        max_rss_kib: count(max_rss_kib),
+        stderr: std::fs::read_to_string(stderr_file.path()).unwrap_or_default(),
+    }
+}
+
+/// The probe: spawns `argv[1..]` (stdio inherited), reaps it with wait4 and writes `code
+/// wall_ns cpu_ns max_rss_kib` (code -1 when a signal ended it) to `result`.
+fn probe(result: &Path) {
+    let mut args = std::env::args_os().skip(1);
+    let program = args.next().expect("a program to run");
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .env_remove(PROBE)
         .spawn()
         .expect("spawn");
     let pid = child.id() as libc::pid_t;
@@ -343,20 +403,26 @@ pub fn run_child(command: &mut Command) -> Child {
     // SAFETY: pid is our child; status and usage are valid for writes.
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
-    assert_eq!(rc, pid, "wait4");
+    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
+    // wait4 reaped it: `Child` must not wait again.
     std::mem::forget(child);
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
         -1
     };
-    Child {
-        code,
-        wall,
-        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss as u64,
-        stderr: std::fs::read_to_string(stderr_file.path()).unwrap_or_default(),
-    }
+    let cpu = timeval(usage.ru_utime) + timeval(usage.ru_stime);
+    std::fs::write(
+        result,
+        format!(
+            "{} {} {} {}",
+            code,
+            wall.as_nanos(),
+            cpu.as_nanos(),
+            usage.ru_maxrss
+        ),
+    )
+    .expect("write the probe's result");
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
