@@ -512,6 +512,7 @@ fn setup(step: &str, accounts: usize, dir: &Path) -> Run {
             let meta = bundle_meta(&head);
             let checkpoint = head.head.checkpoint.clone();
             drop(head);
+            warden::memory::release_freed();
             let (manifest_bytes, machine_bytes) =
                 head_checkpoint_files(&state, &checkpoint).expect("files");
             let out = fresh_state(rep).root().join("bundle.tar");

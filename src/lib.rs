@@ -12,6 +12,7 @@ pub mod events;
 pub mod exit;
 pub mod jsonfmt;
 pub mod l1;
+pub mod memory;
 pub mod metrics;
 pub mod outcome;
 pub mod release;

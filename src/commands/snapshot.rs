@@ -36,6 +36,7 @@ fn write(global: &GlobalArgs, out: &Path, events: &Events) -> Result<Done, Stop>
     // The head is verified whole (its machine decoded); only its records are kept, so the
     // machine is not held while the bundle is written and read back.
     let LoadedHead { head, manifest, .. } = load_head(&state)?;
+    crate::memory::release_freed();
     let (manifest_bytes, machine_bytes) = head_checkpoint_files(&state, &head.checkpoint)?;
     let meta = BundleMeta {
         version: BUNDLE_FORMAT_VERSION,
